@@ -29,7 +29,9 @@ export type WeirErrorCode =
   /** An operation on a closed log, segment or connection. */
   | "CLOSED"
   /** A configuration value that is missing or malformed. */
-  | "CONFIG";
+  | "CONFIG"
+  /** A well-formed record the log refuses (a keyless record on a compacted topic: Kafka's INVALID_RECORD). */
+  | "INVALID_RECORD";
 
 /** Options for {@link WeirError}. */
 export interface WeirErrorOptions {

@@ -45,3 +45,37 @@ export const netLimits = {
   /** A connection with no traffic for this long is closed (Kafka's connections.max.idle.ms). */
   connectionIdleMsDefault: 10 * 60 * 1000,
 } as const;
+
+/** Bounds and defaults of the storage engine (src/log); defaults follow Kafka's topic configs. */
+export const logLimits = {
+  /** Longest topic name (Kafka's limit, so that `<topic>-<partition>` fits a file name). */
+  topicNameBytesMax: 249,
+  /** Most partitions of one topic. */
+  partitionsPerTopicMax: 10_000,
+  /** Smallest segment.bytes (Kafka's bound). */
+  segmentBytesMin: 14,
+  /** Largest segment.bytes: file positions are u32 in the offset index and Kafka's config is an int. */
+  segmentBytesMax: 2 ** 31 - 1,
+  /** Default segment.ms: roll a segment after 7 days. */
+  segmentMsDefault: 7 * 24 * 60 * 60 * 1000,
+  /** Default retention.ms: 7 days. */
+  retentionMsDefault: 7 * 24 * 60 * 60 * 1000,
+  /** Default delete.retention.ms: tombstones stay readable for 1 day after compaction could drop them. */
+  deleteRetentionMsDefault: 24 * 60 * 60 * 1000,
+  /** Default max.message.bytes (Kafka's: 1 MiB + 12 bytes of log overhead). */
+  maxMessageBytesDefault: 1_048_588,
+  /** Shortest flush.ms. */
+  flushIntervalMsMin: 1,
+  /** Most distinct keys one compaction pass maps; a longer log is compacted over several passes. */
+  compactionKeysMax: 2_000_000,
+  /** Most waiters (long-polling fetches) on one partition. */
+  appendWaitersMax: 10_000,
+  /** Largest buffer one read allocates beyond its first batch (a fetch's maxBytes is clamped to it). */
+  readBytesMax: 64 * 1024 * 1024,
+} as const;
+
+/** Bounds of Fetch handling. */
+export const fetchLimits = {
+  /** The longest a Fetch may wait for min_bytes (clients ask for 500 ms by default). */
+  maxWaitMsMax: 30_000,
+} as const;

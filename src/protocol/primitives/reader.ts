@@ -6,6 +6,7 @@
  * value is materialised, so a hostile length can neither over-read nor make us allocate.
  * Byte fields are returned as `subarray` views of the input: decoding never copies payloads.
  */
+import { assert } from "../../util/assert.js";
 import { WeirError } from "../../util/errors.js";
 import { limits } from "../../util/limits.js";
 
@@ -98,7 +99,8 @@ export class Reader {
     this.need(8, "int64");
     const hi = this.buf.readInt32BE(this.pos);
     const lo = this.buf.readUInt32BE(this.pos + 4);
-    if (hi > 0x1fffff || hi < -0x200000) {
+    // The safe range is [-(2^53-1), 2^53-1]: hi in [-2^21, 2^21-1], except -2^53 itself (hi = -2^21, lo = 0).
+    if (hi > 0x1fffff || hi < -0x200000 || (hi === -0x200000 && lo === 0)) {
       throw new WeirError("PROTOCOL_DECODE", `int64 value out of the safe integer range at position ${this.pos}`, {
         details: { position: this.pos },
       });
@@ -145,11 +147,13 @@ export class Reader {
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) this.need(1, "varlong");
       const b = this.buf[this.pos++];
+      // The tenth byte holds bit 63 only; anything more would not fit in 64 bits.
+      if (i === 9 && b > 0x01) break;
       result |= BigInt(b & 0x7f) << shift;
       if ((b & 0x80) === 0) return (result >> 1n) ^ -(result & 1n);
       shift += 7n;
     }
-    throw new WeirError("PROTOCOL_DECODE", `varlong longer than 10 bytes at position ${this.pos}`, {
+    throw new WeirError("PROTOCOL_DECODE", `varlong longer than 64 bits at position ${this.pos}`, {
       details: { position: this.pos },
     });
   }
@@ -159,18 +163,24 @@ export class Reader {
    * ±2^53 are rejected.
    */
   varlongNumber(): number {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
+    // The zigzag value u = 2·m + s (s = 1 for negatives, m = |v| or |v|-1) is accumulated in two
+    // parts, the low 28 bits and the bits above, so no intermediate passes 2^53 and the result is
+    // exact; a single accumulator rounds odd values above 2^53 (e.g. -(2^53-1)).
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) this.need(1, "varlong");
       const b = this.buf[this.pos++];
-      result += (b & 0x7f) * mul;
+      if (i < 4) lo += (b & 0x7f) * 2 ** (7 * i);
+      else hi += (b & 0x7f) * 2 ** (7 * (i - 4));
       if ((b & 0x80) === 0) {
-        // result < 2^56 here; zigzag-decode with exact arithmetic.
-        if (result > Number.MAX_SAFE_INTEGER) break;
-        return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+        // m = floor(u / 2) = hi·2^27 + floor(lo / 2); hi < 2^26 keeps m below 2^53.
+        if (hi >= 2 ** 26) break;
+        const m = hi * 2 ** 27 + Math.floor(lo / 2);
+        if (lo % 2 === 0) return m;
+        if (m === Number.MAX_SAFE_INTEGER) break;
+        return -m - 1;
       }
-      mul *= 128;
     }
     throw new WeirError("PROTOCOL_DECODE", `varlong out of the safe integer range at position ${this.pos}`, {
       details: { position: this.pos },
@@ -179,6 +189,8 @@ export class Reader {
 
   /** `n` raw bytes as a view (no copy). */
   raw(n: number, what = "bytes"): Buffer {
+    // A negative count would move the cursor backwards; callers pass checked lengths only.
+    assert(Number.isInteger(n) && n >= 0, `raw() needs a non-negative integer, got ${n}`);
     this.need(n, what);
     const v = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;

@@ -31,7 +31,8 @@ export class Writer {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    // max(…, 64): a writer created with 0 initial bytes would otherwise double 0 forever.
+    let size = Math.max(this.buf.length * 2, 64);
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
@@ -141,13 +142,24 @@ export class Writer {
   /** A zigzag varlong from a JS safe integer (the record hot path). */
   varlongNumber(v: number): this {
     assert(Number.isSafeInteger(v), `varlongNumber needs a safe integer, got ${v}`);
-    let u = v >= 0 ? v * 2 : -v * 2 - 1;
+    // Zigzag u = 2·m + s, with m = |v| (or |v|-1 for negatives) and s the sign bit. Computing u
+    // itself would round odd values above 2^53, so the first byte takes s and 6 bits of m, and
+    // the rest of m follows 7 bits at a time.
+    const neg = v < 0;
+    let m = neg ? -v - 1 : v;
     this.ensure(10);
-    while (u >= 0x80) {
-      this.buf[this.pos++] = (u % 128) | 0x80;
-      u = Math.floor(u / 128);
+    const first = (m % 64) * 2 + (neg ? 1 : 0);
+    m = Math.floor(m / 64);
+    if (m === 0) {
+      this.buf[this.pos++] = first;
+      return this;
     }
-    this.buf[this.pos++] = u;
+    this.buf[this.pos++] = first | 0x80;
+    while (m >= 0x80) {
+      this.buf[this.pos++] = (m % 128) | 0x80;
+      m = Math.floor(m / 128);
+    }
+    this.buf[this.pos++] = m;
     return this;
   }
 

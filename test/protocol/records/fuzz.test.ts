@@ -1,0 +1,126 @@
+/**
+ * Fuzzing the decoders: random and mutated batches may only ever produce a WeirError, must finish
+ * quickly (no hang) and must stay within the limits (a hostile count or length allocates nothing).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { batchesIn, buildBatch, crc32c, decompress, iterateRecords, validateBatch } from "../../../src/protocol/records/index.js";
+import { CODECS, onlyWeirErrors, recordInputs } from "./helpers.js";
+
+/** Every decoding entry point over `buf`; only WeirErrors may escape, and each call is quick. */
+function decodeAll(buf: Buffer): void {
+  const t0 = performance.now();
+  onlyWeirErrors(() => validateBatch(buf));
+  onlyWeirErrors(() => {
+    for (const r of iterateRecords(buf)) void r;
+  });
+  onlyWeirErrors(() => [...batchesIn(buf)]);
+  onlyWeirErrors(() => [...batchesIn(buf, { partialTail: "stop" })]);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 2000, `decoding ${buf.length} bytes took ${ms} ms`);
+}
+
+/** Rewrites the CRC so a mutation reaches the record decoder instead of stopping at the CRC. */
+function recrc(buf: Buffer): Buffer {
+  if (buf.length >= 61) {
+    const end = Math.min(buf.length, Math.max(21, buf.readInt32BE(8) + 12));
+    buf.writeUInt32BE(crc32c(buf.subarray(21, end)), 17);
+  }
+  return buf;
+}
+
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.nat(7) }),
+  fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant("int32" as const), at: fc.nat(), value: fc.oneof(fc.integer({ min: -2, max: 300 }), fc.constantFrom(-(2 ** 31), 2 ** 31 - 1, 2 ** 30, 1_000_000)) }),
+  fc.record({ kind: fc.constant("byte" as const), at: fc.nat(), value: fc.constantFrom(0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff) }),
+  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+);
+type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
+
+function mutate(src: Buffer, m: Mutation): Buffer {
+  const b = Buffer.from(src);
+  const at = m.at % Math.max(1, b.length);
+  switch (m.kind) {
+    case "flip":
+      b[at] ^= 1 << m.bit;
+      return b;
+    case "truncate":
+      return b.subarray(0, at);
+    case "int32":
+      if (at + 4 <= b.length) b.writeInt32BE(m.value, at);
+      return b;
+    case "byte":
+      b[at] = m.value;
+      return b;
+    case "insert":
+      return Buffer.concat([b.subarray(0, at), m.bytes, b.subarray(at)]);
+  }
+}
+
+test("random bytes give only WeirErrors", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => decodeAll(Buffer.from(bytes))),
+    { numRuns: 1000 },
+  );
+});
+
+test("random bytes behind a plausible header give only WeirErrors", () => {
+  const header = buildBatch([{ key: null, value: Buffer.from("x") }], { now: 0 }).subarray(0, 61);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(7), (tail, codec) => {
+      const b = Buffer.concat([header, tail]);
+      b.writeInt32BE(b.length - 12, 8);
+      b.writeInt16BE(codec, 21);
+      decodeAll(recrc(b));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("mutated batches of every codec give only WeirErrors, with and without a fixed-up CRC", () => {
+  fc.assert(
+    fc.property(recordInputs, fc.constantFrom(...CODECS), fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean(), (records, compression, ms, fixCrc) => {
+      let b = buildBatch(records, { compression, now: 1_700_000_000_000 });
+      for (const m of ms) b = mutate(b, m);
+      decodeAll(fixCrc ? recrc(b) : b);
+    }),
+    { numRuns: 1500 },
+  );
+});
+
+test("mutated compressed payloads give only WeirErrors from decompress", () => {
+  const data = Buffer.from("the quick brown fox jumps over the lazy dog ".repeat(200));
+  for (const codec of CODECS) {
+    const packed = buildBatch([{ key: null, value: data }], { compression: codec }).subarray(61);
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => {
+        let b: Buffer = Buffer.from(packed);
+        for (const m of ms) b = mutate(b, m);
+        onlyWeirErrors(() => decompress(codec, b, 1024 * 1024));
+      }),
+      { numRuns: 300 },
+    );
+  }
+});
+
+test("huge counts and lengths are refused before anything is allocated", () => {
+  const base = buildBatch([{ key: Buffer.from("k"), value: Buffer.from("v") }], { now: 0 });
+  const before = process.memoryUsage().arrayBuffers;
+  for (const [at, value] of [
+    [57, 2 ** 31 - 1], // recordsCount
+    [23, 2 ** 31 - 1], // lastOffsetDelta
+    [8, 2 ** 31 - 1], // batchLength
+  ] as const) {
+    const b = Buffer.from(base);
+    b.writeInt32BE(value, at);
+    if (at === 57) b.writeInt32BE(value, 23);
+    decodeAll(recrc(b));
+  }
+  // A record whose key length claims 2^31 bytes, and a header count of 2^31.
+  const keyLen = Buffer.from(base);
+  keyLen.set([0xfe, 0xff, 0xff, 0xff, 0x0f], 61 + 4);
+  decodeAll(recrc(keyLen));
+  assert.ok(process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024);
+});
