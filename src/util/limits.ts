@@ -79,3 +79,15 @@ export const fetchLimits = {
   /** The longest a Fetch may wait for min_bytes (clients ask for 500 ms by default). */
   maxWaitMsMax: 30_000,
 } as const;
+
+/** Bounds of the group coordinator (src/broker/coordinator). */
+export const groupLimits = {
+  /** Most members of one group (Kafka's group.max.size is unbounded by default; we are not). */
+  membersPerGroupMax: 1_000,
+  /** Longest committed metadata string, in UTF-8 bytes (Kafka's offset.metadata.max.bytes). */
+  offsetMetadataBytesMax: 4096,
+  /** How long a member that has joined but not yet received its first answer may stay silent (Kafka's NewMemberJoinTimeoutMs). */
+  newMemberJoinTimeoutMs: 5 * 60 * 1000,
+  /** Bytes read from __consumer_offsets per step while loading it at start. */
+  offsetsLoadReadBytes: 1024 * 1024,
+} as const;

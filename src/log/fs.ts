@@ -1,0 +1,262 @@
+/**
+ * The filesystem as the log sees it: a small interface so that storage code can run on the real
+ * disk (NodeFs) or on an in-memory, fault-injecting model of a page cache (MemoryFs, in
+ * memory-fs.ts) where a crash at any write can be simulated in a unit test.
+ *
+ * Data operations are synchronous on purpose. The broker is single-threaded and a `writeSync` or
+ * `readSync` of page-cached bytes costs a few microseconds, much less than the promise and
+ * thread-pool round trip of `fs.promises` (bench/log.ts measured both; see docs/benchmarks.md).
+ * `fsync` is the exception: it waits for the device, so it is asynchronous and runs on libuv's
+ * thread pool while the event loop keeps serving other partitions; appends that arrive meanwhile
+ * are covered by the next fsync (group commit).
+ */
+import * as nodeFs from "node:fs";
+import { dirname } from "node:path";
+import { WeirError } from "../util/errors.js";
+
+/** One open file. Positions and sizes are in bytes. */
+export interface LogFile {
+  readonly path: string;
+  /** Size as seen by this handle (the writer is the only one who grows a file). */
+  size(): number;
+  /** Writes all of `buf` at the end of the file. */
+  append(buf: Buffer): void;
+  /** Reads up to `length` bytes at `position` into `buf` at `offset`; returns the bytes read. */
+  pread(buf: Buffer, offset: number, length: number, position: number): number;
+  /** Cuts the file to `length` bytes. */
+  truncate(length: number): void;
+  /** Makes every byte written so far durable (resolves once the device has them). */
+  fsync(): Promise<void>;
+  /** Releases the handle; pending fsyncs must have settled. */
+  close(): void;
+}
+
+/** How {@link LogFs.open} opens a file. */
+export type OpenMode =
+  /** Read only; the file must exist. */
+  | "read"
+  /** Read and write; created empty when missing. */
+  | "read-write"
+  /** Read and write; created, or emptied when it exists. */
+  | "truncate";
+
+/** What {@link LogFs.stat} reports. */
+export interface FileStat {
+  size: number;
+  isDirectory: boolean;
+  mtimeMs: number;
+}
+
+/** See the module comment. Paths are absolute or relative to the process, `/`-separated. */
+export interface LogFs {
+  /** Opens a file as `mode` says. */
+  open(path: string, mode: OpenMode): LogFile;
+  /** The whole content of a file (for small files: indexes, checkpoints, configs). */
+  readFile(path: string): Buffer;
+  /** Atomically replaces `to` with `from` (POSIX rename). */
+  rename(from: string, to: string): void;
+  /** Removes a file's name. */
+  unlink(path: string): void;
+  /** Entry names of a directory, unsorted. */
+  readdir(dir: string): string[];
+  /** Creates a directory and its missing parents. */
+  mkdir(dir: string): void;
+  /** Removes an empty directory. */
+  rmdir(dir: string): void;
+  /** Facts about a path, or null when it does not exist. */
+  stat(path: string): FileStat | null;
+  /** True when the path exists. */
+  exists(path: string): boolean;
+  /** Makes the directory's entries (creates, renames, unlinks) durable. */
+  fsyncDir(dir: string): Promise<void>;
+}
+
+/** Wraps a failed filesystem call in a WeirError IO that names the call and the path. */
+export function ioError(op: string, path: string, cause: unknown): WeirError {
+  const errno = (cause as { code?: unknown } | null)?.code;
+  const code = typeof errno === "string" ? errno : "EIO";
+  const notFound = code === "ENOENT";
+  return new WeirError(notFound ? "NOT_FOUND" : "IO", `${op} ${path} failed: ${code}`, {
+    cause,
+    retriable: false,
+    details: { op, path, errno: code },
+  });
+}
+
+class NodeFile implements LogFile {
+  readonly path: string;
+  private fd: number;
+  private length: number;
+
+  constructor(path: string, fd: number, length: number) {
+    this.path = path;
+    this.fd = fd;
+    this.length = length;
+  }
+
+  size(): number {
+    return this.length;
+  }
+
+  append(buf: Buffer): void {
+    let done = 0;
+    try {
+      // writeSync may write less than asked (signals, quotas); loop until all bytes are out.
+      while (done < buf.length) {
+        done += nodeFs.writeSync(this.fd, buf, done, buf.length - done, this.length + done);
+      }
+    } catch (e) {
+      throw ioError("write", this.path, e);
+    } finally {
+      this.length += done;
+    }
+  }
+
+  pread(buf: Buffer, offset: number, length: number, position: number): number {
+    try {
+      let done = 0;
+      while (done < length) {
+        const n = nodeFs.readSync(this.fd, buf, offset + done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done;
+    } catch (e) {
+      throw ioError("read", this.path, e);
+    }
+  }
+
+  truncate(length: number): void {
+    try {
+      nodeFs.ftruncateSync(this.fd, length);
+      this.length = length;
+    } catch (e) {
+      throw ioError("truncate", this.path, e);
+    }
+  }
+
+  fsync(): Promise<void> {
+    const fd = this.fd;
+    return new Promise((resolve, reject) => {
+      // fdatasync: the size (needed to read the data back) is flushed, mtime is not.
+      nodeFs.fdatasync(fd, (err) => (err ? reject(ioError("fsync", this.path, err)) : resolve()));
+    });
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    try {
+      nodeFs.closeSync(fd);
+    } catch (e) {
+      throw ioError("close", this.path, e);
+    }
+  }
+}
+
+/** The real filesystem through node:fs file descriptors. */
+export class NodeFs implements LogFs {
+  open(path: string, mode: OpenMode): LogFile {
+    const { O_RDONLY, O_RDWR, O_CREAT, O_TRUNC } = nodeFs.constants;
+    const flags = mode === "read" ? O_RDONLY : mode === "read-write" ? O_RDWR | O_CREAT : O_RDWR | O_CREAT | O_TRUNC;
+    try {
+      const fd = nodeFs.openSync(path, flags, 0o644);
+      return new NodeFile(path, fd, nodeFs.fstatSync(fd).size);
+    } catch (e) {
+      throw ioError("open", path, e);
+    }
+  }
+
+  readFile(path: string): Buffer {
+    return wrap("read", path, () => nodeFs.readFileSync(path));
+  }
+
+  rename(from: string, to: string): void {
+    wrap("rename", `${from} -> ${to}`, () => nodeFs.renameSync(from, to));
+  }
+
+  unlink(path: string): void {
+    wrap("unlink", path, () => nodeFs.unlinkSync(path));
+  }
+
+  readdir(dir: string): string[] {
+    return wrap("readdir", dir, () => nodeFs.readdirSync(dir));
+  }
+
+  mkdir(dir: string): void {
+    wrap("mkdir", dir, () => nodeFs.mkdirSync(dir, { recursive: true }));
+  }
+
+  rmdir(dir: string): void {
+    wrap("rmdir", dir, () => nodeFs.rmdirSync(dir));
+  }
+
+  stat(path: string): FileStat | null {
+    try {
+      const st = nodeFs.statSync(path, { throwIfNoEntry: false });
+      return st === undefined ? null : { size: st.size, isDirectory: st.isDirectory(), mtimeMs: st.mtimeMs };
+    } catch (e) {
+      throw ioError("stat", path, e);
+    }
+  }
+
+  exists(path: string): boolean {
+    return this.stat(path) !== null;
+  }
+
+  async fsyncDir(dir: string): Promise<void> {
+    let fd: number;
+    try {
+      fd = nodeFs.openSync(dir, nodeFs.constants.O_RDONLY);
+    } catch (e) {
+      throw ioError("open", dir, e);
+    }
+    try {
+      await new Promise<void>((resolve, reject) => nodeFs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+    } catch (e) {
+      // Some platforms (Windows) cannot fsync a directory; their rename is durable on its own.
+      const code = (e as { code?: unknown }).code;
+      if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL") throw ioError("fsync", dir, e);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+  }
+}
+
+function wrap<T>(op: string, path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw ioError(op, path, e);
+  }
+}
+
+/**
+ * Replaces `path` with `data` so that a crash leaves either the old or the new content: write a
+ * temporary file, fsync it, rename it over the target, fsync the directory.
+ */
+export async function writeFileDurably(fs: LogFs, path: string, data: Buffer): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const f = fs.open(tmp, "truncate");
+  try {
+    f.append(data);
+    await f.fsync();
+  } finally {
+    f.close();
+  }
+  fs.rename(tmp, path);
+  await fs.fsyncDir(dirname(path));
+}
+
+/** Removes a directory and everything in it (depth first). Missing paths are ignored. */
+export function removeTree(fs: LogFs, path: string): void {
+  const st = fs.stat(path);
+  if (st === null) return;
+  if (!st.isDirectory) {
+    fs.unlink(path);
+    return;
+  }
+  for (const name of fs.readdir(path)) removeTree(fs, `${path}/${name}`);
+  fs.rmdir(path);
+}
