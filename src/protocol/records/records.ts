@@ -188,26 +188,60 @@ function badTimestamp(index: number): never {
  * offset deltas and that the records fill the region exactly (validation of uncompressed batches).
  */
 export function checkRecords(buf: Buffer, pos: number, end: number, count: number, ctx: RecordContext): void {
+  // The append hot path: every produced batch passes here. One loop with a local cursor, and
+  // one-byte varints (nearly every field of a typical record) decoded inline; anything else goes
+  // through the general readers above, which also produce the error messages.
   let prev = -1;
+  const tsMin = -Number.MAX_SAFE_INTEGER - ctx.baseTimestamp;
+  const tsMax = Number.MAX_SAFE_INTEGER - ctx.baseTimestamp;
   for (let i = 0; i < count; i++) {
     if (pos >= end) throw corrupt(`recordsCount is ${count} but the batch holds only ${i} records`, { recordsCount: count, found: i });
-    const recEnd = recordBounds(buf, pos, end, i);
-    pos = vpos + 1; // attributes
-    const tsDelta = varlongAt(buf, pos, recEnd, "timestampDelta", i);
-    if (!Number.isSafeInteger(ctx.baseTimestamp + tsDelta)) badTimestamp(i);
-    const delta = varintAt(buf, vpos, recEnd, "offsetDelta", i);
+    let recEnd: number;
+    let b = buf[pos];
+    if (b < 0x80 && ((b >>> 1) ^ -(b & 1)) >= RECORD_BYTES_MIN - 1 && pos + 1 + ((b >>> 1) ^ -(b & 1)) <= end) {
+      recEnd = pos + 1 + ((b >>> 1) ^ -(b & 1));
+      pos += 1;
+    } else {
+      recEnd = recordBounds(buf, pos, end, i);
+      pos = vpos;
+    }
+    pos += 1; // attributes
+    b = buf[pos];
+    let tsDelta: number;
+    if (b < 0x80 && pos < recEnd) {
+      tsDelta = (b >>> 1) ^ -(b & 1);
+      pos += 1;
+    } else {
+      tsDelta = varlongAt(buf, pos, recEnd, "timestampDelta", i);
+      pos = vpos;
+    }
+    if (tsDelta < tsMin || tsDelta > tsMax) badTimestamp(i);
+    b = buf[pos];
+    let delta: number;
+    if (b < 0x80 && pos < recEnd) {
+      delta = (b >>> 1) ^ -(b & 1);
+      pos += 1;
+    } else {
+      delta = varintAt(buf, pos, recEnd, "offsetDelta", i);
+      pos = vpos;
+    }
     checkOffsetDelta(delta, prev, ctx, i);
     prev = delta;
-    const keyLen = lengthAt(buf, vpos, recEnd, "key", i, true);
-    pos = vpos + Math.max(0, keyLen);
+    const keyLen = lengthAt(buf, pos, recEnd, "key", i, true);
+    pos = vpos + (keyLen > 0 ? keyLen : 0);
     const valueLen = lengthAt(buf, pos, recEnd, "value", i, true);
-    pos = vpos + Math.max(0, valueLen);
-    const headers = headerCountAt(buf, pos, recEnd, i);
-    pos = vpos;
-    for (let h = 0; h < headers; h++) {
-      const hk = lengthAt(buf, pos, recEnd, "header key", i, false);
-      const hv = lengthAt(buf, vpos + hk, recEnd, "header value", i, true);
-      pos = vpos + Math.max(0, hv);
+    pos = vpos + (valueLen > 0 ? valueLen : 0);
+    b = buf[pos];
+    if (b === 0 && pos < recEnd) {
+      pos += 1; // no headers: the common case
+    } else {
+      const headers = headerCountAt(buf, pos, recEnd, i);
+      pos = vpos;
+      for (let h = 0; h < headers; h++) {
+        const hk = lengthAt(buf, pos, recEnd, "header key", i, false);
+        const hv = lengthAt(buf, vpos + hk, recEnd, "header value", i, true);
+        pos = vpos + Math.max(0, hv);
+      }
     }
     checkRecordEnd(pos, recEnd, i);
   }
