@@ -7,6 +7,7 @@
  * directories after. On open, partition directories without a topic file (or beyond its
  * partition count) are leftovers of an interrupted create or delete and are removed.
  */
+import { randomUUID } from "node:crypto";
 import { NodeFs, removeTree, writeFileDurably } from "./fs.js";
 import type { LogFs } from "./fs.js";
 import { checkTopicConfig, defaultTopicConfig, parseTopicConfig, topicConfigEntries } from "./config.js";
@@ -30,6 +31,8 @@ export interface LogManagerOptions {
 /** A topic as DescribeConfigs / Metadata need it. */
 export interface TopicDescription {
   name: string;
+  /** A UUID given at creation and kept across restarts (Metadata v10+ topic ids). */
+  topicId: string;
   partitions: number;
   config: TopicConfig;
   /** The keys set on this topic (source TOPIC_CONFIG); every other key has its default. */
@@ -45,6 +48,7 @@ export interface MaintenanceReport {
 
 interface TopicState {
   name: string;
+  topicId: string;
   overrides: Record<string, string>;
   config: TopicConfig;
   partitions: PartitionLog[];
@@ -53,6 +57,8 @@ interface TopicState {
 interface TopicFile {
   version: 1;
   name: string;
+  /** Absent in files written before topic ids were kept; one is assigned on open. */
+  topicId?: string;
   partitions: number;
   config: Record<string, string>;
 }
@@ -81,6 +87,8 @@ export class LogManager {
   private readonly clock: () => number;
   private readonly base: TopicConfig;
   private readonly topicsByName = new Map<string, TopicState>();
+  /** The tail of each topic's queue of structural changes; see {@link LogManager.exclusive}. */
+  private readonly locks = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -107,7 +115,9 @@ export class LogManager {
     for (const f of files) {
       const config = parseTopicConfig(f.config, base);
       const partitions = await Promise.all(Array.from({ length: f.partitions }, (_, p) => m.openPartition(f.name, p, config)));
-      m.topicsByName.set(f.name, { name: f.name, overrides: { ...f.config }, config, partitions });
+      const t: TopicState = { name: f.name, topicId: f.topicId ?? randomUUID(), overrides: { ...f.config }, config, partitions };
+      if (f.topicId === undefined) await m.writeTopicFile(t);
+      m.topicsByName.set(f.name, t);
     }
     // Leftovers of an interrupted create or delete.
     for (const name of fs.readdir(m.dataDir)) {
@@ -145,8 +155,9 @@ export class LogManager {
     return PartitionLog.open({ fs: this.fs, dir: `${this.dataDir}/${partitionDirName(topic, partition)}`, topic, partition, config, now: this.clock });
   }
 
-  private writeTopicFile(t: { name: string; partitions: number; overrides: Record<string, string> }): Promise<void> {
-    const body: TopicFile = { version: 1, name: t.name, partitions: t.partitions, config: t.overrides };
+  private writeTopicFile(t: { name: string; topicId: string; partitions: number | readonly PartitionLog[]; overrides: Record<string, string> }): Promise<void> {
+    const partitions = typeof t.partitions === "number" ? t.partitions : t.partitions.length;
+    const body: TopicFile = { version: 1, name: t.name, topicId: t.topicId, partitions, config: t.overrides };
     return writeFileDurably(this.fs, `${this.dataDir}/${TOPICS_DIR}/${t.name}.json`, Buffer.from(JSON.stringify(body, null, 2) + "\n"));
   }
 
@@ -161,7 +172,11 @@ export class LogManager {
   }
 
   /** Creates a topic with `partitions` partitions and Kafka-named config overrides. */
-  async createTopic(name: string, partitions: number, overrides: Readonly<Record<string, string | number>> = {}): Promise<TopicDescription> {
+  createTopic(name: string, partitions: number, overrides: Readonly<Record<string, string | number>> = {}): Promise<TopicDescription> {
+    return this.exclusive(name, () => this.createTopicNow(name, partitions, overrides));
+  }
+
+  private async createTopicNow(name: string, partitions: number, overrides: Readonly<Record<string, string | number>>): Promise<TopicDescription> {
     this.checkOpen();
     checkTopicName(name);
     checkPartitionCount(partitions);
@@ -173,14 +188,19 @@ export class LogManager {
     for (let p = 0; p < partitions; p++) removeTree(this.fs, `${this.dataDir}/${partitionDirName(name, p)}`);
     const logs = await Promise.all(Array.from({ length: partitions }, (_, p) => this.openPartition(name, p, config)));
     await this.fs.fsyncDir(this.dataDir);
-    await this.writeTopicFile({ name, partitions, overrides: stored });
-    const t: TopicState = { name, overrides: stored, config, partitions: logs };
+    const topicId = randomUUID();
+    await this.writeTopicFile({ name, topicId, partitions, overrides: stored });
+    const t: TopicState = { name, topicId, overrides: stored, config, partitions: logs };
     this.topicsByName.set(name, t);
     return this.describe(t);
   }
 
   /** Deletes a topic and all its data. */
-  async deleteTopic(name: string): Promise<void> {
+  deleteTopic(name: string): Promise<void> {
+    return this.exclusive(name, () => this.deleteTopicNow(name));
+  }
+
+  private async deleteTopicNow(name: string): Promise<void> {
     this.checkOpen();
     const t = this.topic(name);
     this.topicsByName.delete(name);
@@ -192,7 +212,11 @@ export class LogManager {
   }
 
   /** Changes config keys of a topic: a value sets the key, null resets it to the default. */
-  async alterTopicConfig(name: string, changes: Readonly<Record<string, string | number | null>>): Promise<TopicDescription> {
+  alterTopicConfig(name: string, changes: Readonly<Record<string, string | number | null>>): Promise<TopicDescription> {
+    return this.exclusive(name, () => this.alterTopicConfigNow(name, changes));
+  }
+
+  private async alterTopicConfigNow(name: string, changes: Readonly<Record<string, string | number | null>>): Promise<TopicDescription> {
     this.checkOpen();
     const t = this.topic(name);
     const next: Record<string, string> = { ...t.overrides };
@@ -202,7 +226,7 @@ export class LogManager {
     }
     const config = parseTopicConfig(next, this.base);
     const stored = topicConfigOverridesAgainst(config, this.base);
-    await this.writeTopicFile({ name, partitions: t.partitions.length, overrides: stored });
+    await this.writeTopicFile({ ...t, overrides: stored });
     t.overrides = stored;
     t.config = config;
     for (const p of t.partitions) p.setConfig(config);
@@ -210,7 +234,11 @@ export class LogManager {
   }
 
   /** Grows a topic to `total` partitions (CreatePartitions); partitions are never removed. */
-  async addPartitions(name: string, total: number): Promise<TopicDescription> {
+  addPartitions(name: string, total: number): Promise<TopicDescription> {
+    return this.exclusive(name, () => this.addPartitionsNow(name, total));
+  }
+
+  private async addPartitionsNow(name: string, total: number): Promise<TopicDescription> {
     this.checkOpen();
     const t = this.topic(name);
     checkPartitionCount(total);
@@ -219,13 +247,32 @@ export class LogManager {
     }
     const added = await Promise.all(Array.from({ length: total - t.partitions.length }, (_, i) => this.openPartition(name, t.partitions.length + i, t.config)));
     await this.fs.fsyncDir(this.dataDir);
-    await this.writeTopicFile({ name, partitions: total, overrides: t.overrides });
+    await this.writeTopicFile({ ...t, partitions: total });
     t.partitions.push(...added);
     return this.describe(t);
   }
 
   private describe(t: TopicState): TopicDescription {
-    return { name: t.name, partitions: t.partitions.length, config: t.config, overrides: { ...t.overrides } };
+    return { name: t.name, topicId: t.topicId, partitions: t.partitions.length, config: t.config, overrides: { ...t.overrides } };
+  }
+
+  /**
+   * Runs `fn` after every earlier create, delete, alter or grow of topic `name` has finished.
+   * Each of them checks the topic's state and then awaits I/O; without this, an alter that
+   * started before a delete could write the deleted topic's file back.
+   */
+  private exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(name) ?? Promise.resolve();
+    const run = previous.then(fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(name, settled);
+    void settled.then(() => {
+      if (this.locks.get(name) === settled) this.locks.delete(name);
+    });
+    return run;
   }
 
   /** True when the topic exists. */

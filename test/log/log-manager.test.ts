@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { LogManager } from "../../src/log/log-manager.js";
 import { MemoryFs } from "../../src/log/memory-fs.js";
+import { writeFileDurably } from "../../src/log/fs.js";
 import { isWeirError } from "../../src/util/errors.js";
 import { batchOf, recordsOf, tempDir } from "./helpers.js";
 
@@ -108,5 +109,51 @@ describe("LogManager", () => {
     assert.ok(r.segmentsCompacted >= 1 && r.recordsRemoved >= 2, JSON.stringify(r));
     assert.equal(m.partition("old", 0).logStartOffset(), 12);
     await m.close();
+  });
+});
+
+describe("LogManager topic ids and concurrent changes", () => {
+  it("gives each topic an id that survives a restart, and a new id to a topic created again", async () => {
+    const fs = new MemoryFs();
+    const m = await LogManager.open({ dataDir: "/data", fs });
+    const id = (await m.createTopic("ids", 2)).topicId;
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    await m.close();
+    const again = await LogManager.open({ dataDir: "/data", fs });
+    assert.equal(again.describeTopic("ids").topicId, id);
+    await again.deleteTopic("ids");
+    assert.notEqual((await again.createTopic("ids", 1)).topicId, id);
+    await again.close();
+  });
+
+  it("assigns and keeps an id for a topic file written before ids were stored", async () => {
+    const fs = new MemoryFs();
+    const m = await LogManager.open({ dataDir: "/data", fs });
+    await m.createTopic("old", 1);
+    await m.close();
+    const path = "/data/topics/old.json";
+    const file = JSON.parse(fs.readFile(path).toString()) as Record<string, unknown>;
+    delete file.topicId;
+    await writeFileDurably(fs, path, Buffer.from(JSON.stringify(file)));
+    const first = await LogManager.open({ dataDir: "/data", fs });
+    const id = first.describeTopic("old").topicId;
+    await first.close();
+    const second = await LogManager.open({ dataDir: "/data", fs });
+    assert.equal(second.describeTopic("old").topicId, id);
+    await second.close();
+  });
+
+  it("runs create, alter, grow and delete of one topic one after another, so a delete is never undone", async () => {
+    const fs = new MemoryFs();
+    const m = await LogManager.open({ dataDir: "/data", fs });
+    await m.createTopic("race", 1);
+    // Started together: the alter and the grow must not write the topic file back after the delete.
+    const results = await Promise.allSettled([m.alterTopicConfig("race", { "retention.ms": 1000 }), m.deleteTopic("race"), m.addPartitions("race", 3)]);
+    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "rejected"]);
+    assert.equal(m.hasTopic("race"), false);
+    await m.close();
+    const again = await LogManager.open({ dataDir: "/data", fs });
+    assert.equal(again.hasTopic("race"), false, "the deleted topic came back after a restart");
+    await again.close();
   });
 });
