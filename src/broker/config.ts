@@ -29,6 +29,16 @@ export interface BrokerConfig {
   connectionsMax: number;
   /** Idle connections are closed after this long (Kafka's connections.max.idle.ms). */
   connectionIdleMs: number;
+  /** How long the first rebalance of an empty group waits for more members (group.initial.rebalance.delay.ms). */
+  groupInitialRebalanceDelayMs: number;
+  /** Shortest session timeout a group member may ask for (group.min.session.timeout.ms). */
+  groupMinSessionTimeoutMs: number;
+  /** Longest session timeout a group member may ask for (group.max.session.timeout.ms). */
+  groupMaxSessionTimeoutMs: number;
+  /** How long an empty group's committed offsets are kept (offsets.retention.minutes, in ms). */
+  offsetsRetentionMs: number;
+  /** How often expired offsets are looked for (offsets.retention.check.interval.ms). */
+  offsetsRetentionCheckIntervalMs: number;
 }
 
 /** Defaults, as Kafka's where Kafka has one. */
@@ -43,6 +53,13 @@ export const brokerConfigDefaults: BrokerConfig = {
   requestBytesMax: limits.requestBytesMax,
   connectionsMax: netLimits.connectionsMax,
   connectionIdleMs: netLimits.connectionIdleMsDefault,
+  // Kafka waits 3 s; Weir is mostly a development broker and Kafka's docs advise 0 there, so
+  // consumers started one by one do not each wait. Set it to 3000 for Kafka's batching of joins.
+  groupInitialRebalanceDelayMs: 0,
+  groupMinSessionTimeoutMs: 6_000,
+  groupMaxSessionTimeoutMs: 1_800_000,
+  offsetsRetentionMs: 7 * 24 * 60 * 60 * 1000,
+  offsetsRetentionCheckIntervalMs: 600_000,
 };
 
 type Kind = "string" | "port" | "positiveInt" | "nonNegativeInt" | "boolean";
@@ -58,6 +75,11 @@ const kinds: { [K in keyof BrokerConfig]: Kind } = {
   requestBytesMax: "positiveInt",
   connectionsMax: "positiveInt",
   connectionIdleMs: "positiveInt",
+  groupInitialRebalanceDelayMs: "nonNegativeInt",
+  groupMinSessionTimeoutMs: "positiveInt",
+  groupMaxSessionTimeoutMs: "positiveInt",
+  offsetsRetentionMs: "positiveInt",
+  offsetsRetentionCheckIntervalMs: "positiveInt",
 };
 
 const allowed: Record<Kind, string> = {

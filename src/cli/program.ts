@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { isWeirError } from "../util/errors.js";
+import { registerBroker } from "./commands/broker.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../../package.json") as { version: string };
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .version(pkg.version, "-V, --version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  registerBroker(program);
   return program;
 }
 

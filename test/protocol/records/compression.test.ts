@@ -214,10 +214,9 @@ test("a zstd bomb past limits.decompressedBytesMax (300 MiB from 10 KiB, no cont
 test("a snappy block whose preamble claims more than the format can expand to is refused before decoding", () => {
   // Regression: 6 hostile bytes whose preamble claims ~226 MB made the native decoder allocate
   // that much (hundreds of ms) before it failed.
+  // The message shows the refusal came from the length check, before the native decoder ran.
   const hostile = Buffer.from([203, 189, 128, 108, 232, 175]);
-  const t0 = performance.now();
   assert.throws(() => decompress("snappy", hostile), (e: unknown) => isWeirError(e, "COMPRESSION") && /claims \d+ uncompressed bytes/.test(e.message));
-  assert.ok(performance.now() - t0 < 50);
   // A legitimately dense block (long runs compress ~21x) still decodes.
   const dense = Buffer.alloc(1 << 20, 0x61);
   assert.deepEqual(decompress("snappy", compress("snappy", dense)), dense);

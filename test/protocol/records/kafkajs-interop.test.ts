@@ -10,7 +10,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import fc from "fast-check";
-import { decompress as fzstdDecompress } from "fzstd";
 import {
   buildBatch,
   iterateRecords,
@@ -20,6 +19,7 @@ import {
   type RecordInput,
 } from "../../../src/protocol/records/index.js";
 import { CODECS, nullableBytes } from "./helpers.js";
+import { registerKafkajsCodecs } from "../../helpers/kafkajs-codecs.js";
 
 const require = createRequire(import.meta.url);
 
@@ -74,38 +74,7 @@ const KRecord = require("kafkajs/src/protocol/recordBatch/record/v0") as (args: 
 const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0") as { RecordBatch: (args: KBatchArgs) => Promise<KEncoder> };
 const decodeKBatch = require("kafkajs/src/protocol/recordBatch/v0/decoder") as (decoder: object) => Promise<KDecodedBatch>;
 const KDecoder = require("kafkajs/src/protocol/decoder") as new (buffer: Buffer) => object;
-const snappyjs = require("snappyjs") as { compress(b: Uint8Array): Uint8Array; uncompress(b: Uint8Array): Uint8Array };
-const lz4js = require("lz4js") as { compress(b: Uint8Array): Uint8Array; decompress(b: Uint8Array): Uint8Array };
-const zstdNapi = require("zstd-napi") as { compress(b: Uint8Array): Buffer };
-
-// ---- codecs for kafkajs on independent implementations ----
-const XERIAL = Buffer.from("82534e41505059000000000100000001", "hex");
-
-/** What the kafkajs-snappy plugin does: write raw snappy, read raw or xerial-framed. */
-const snappyCodec: KCodec = {
-  compress: (encoder) => Promise.resolve(Buffer.from(snappyjs.compress(encoder.buffer))),
-  decompress: (buffer) => {
-    if (!buffer.subarray(0, 16).equals(XERIAL)) return Promise.resolve(Buffer.from(snappyjs.uncompress(buffer)));
-    const parts: Buffer[] = [];
-    for (let pos = 16; pos < buffer.length; ) {
-      const len = buffer.readInt32BE(pos);
-      parts.push(Buffer.from(snappyjs.uncompress(buffer.subarray(pos + 4, pos + 4 + len))));
-      pos += 4 + len;
-    }
-    return Promise.resolve(Buffer.concat(parts));
-  },
-};
-const lz4Codec: KCodec = {
-  compress: (encoder) => Promise.resolve(Buffer.from(lz4js.compress(encoder.buffer))),
-  decompress: (buffer) => Promise.resolve(Buffer.from(lz4js.decompress(buffer))),
-};
-const zstdCodec: KCodec = {
-  compress: (encoder) => Promise.resolve(zstdNapi.compress(encoder.buffer)),
-  decompress: (buffer) => Promise.resolve(Buffer.from(fzstdDecompress(buffer))),
-};
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.Snappy] = () => snappyCodec;
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.LZ4] = () => lz4Codec;
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.ZSTD] = () => zstdCodec;
+registerKafkajsCodecs();
 
 const KAFKAJS_TYPE: Record<CompressionCodec, number> = {
   none: kafkajs.CompressionTypes.None,
