@@ -23,8 +23,11 @@ function collect(p, out) {
 const args = process.argv.slice(2);
 const roots = args.length > 0 ? args : ["test"];
 const files = roots.flatMap((r) => collect(r, []));
-// test/compat is the compatibility suite with real peers; it runs through `npm run test:compat`.
-const selected = args.length > 0 ? files : files.filter((f) => !f.startsWith(join("test", "compat")));
+// test/compat (third-party clients, installed by apt) and test/harness (real Apache Kafka and
+// Spark, fetched from Maven Central and PyPI) run through `npm run test:compat` and
+// `npm run test:harness`, which install what they need first.
+const separate = [join("test", "compat"), join("test", "harness")];
+const selected = args.length > 0 ? files : files.filter((f) => !separate.some((d) => f.startsWith(d)));
 if (selected.length === 0) {
   console.error(`no test files found under ${roots.join(", ")}`);
   process.exit(1);
