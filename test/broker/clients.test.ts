@@ -108,6 +108,35 @@ describe("Node Kafka clients against the broker", () => {
     });
   }
 
+  it("kafkajs's group consumer reads what was produced with every codec", async () => {
+    const kafka = new kafkajs.Kafka({ brokers: [bootstrap], clientId: "weir-kafkajs", logLevel: kafkajs.logLevel.NOTHING });
+    const topics = kafkajsCodecs.map(([name]) => `kafkajs-${name}-false`);
+    const consumer = kafka.consumer({ groupId: "kafkajs-codecs", maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    try {
+      const got = new Map<string, string[]>(topics.map((t) => [t, []]));
+      await consumer.subscribe({ topics, fromBeginning: true });
+      let done!: () => void;
+      const all = new Promise<void>((resolve) => (done = resolve));
+      await consumer.run({
+        eachMessage: ({ topic, message }) => {
+          got.get(topic)!.push(`${message.offset}:${message.key?.toString()}:${message.value?.toString()}:${message.headers?.h?.toString()}`);
+          if ([...got.values()].every((v) => v.length === 50)) done();
+          return Promise.resolve();
+        },
+      });
+      await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error("kafkajs did not consume everything in 20 s")), 20_000))]);
+      for (const [name] of kafkajsCodecs) {
+        assert.deepEqual(
+          got.get(`kafkajs-${name}-false`),
+          Array.from({ length: 50 }, (_, i) => `${i}:k${i}:${name}-value-${i}:hv${i}`),
+        );
+      }
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
   it("kafkajs's idempotent producer gets one copy of each record when a send is retried", async () => {
     const kafka = new kafkajs.Kafka({ brokers: [bootstrap], clientId: "weir-kafkajs", logLevel: kafkajs.logLevel.NOTHING });
     const producer = kafka.producer({ idempotent: true, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
