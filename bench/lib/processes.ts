@@ -91,7 +91,7 @@ export function procStats(pid: number): ProcStats | null {
 }
 
 /** The built CLI (npm run build), so tsx's loader is not part of what is measured. */
-export const builtCli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "cli", "main.js");
+export const builtCli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "cli", "weir.mjs");
 
 /** Options of {@link startBroker}. */
 export interface StartBrokerOptions {
