@@ -196,12 +196,24 @@ export function checkRecords(buf: Buffer, pos: number, end: number, count: numbe
   const tsMax = Number.MAX_SAFE_INTEGER - ctx.baseTimestamp;
   for (let i = 0; i < count; i++) {
     if (pos >= end) throw corrupt(`recordsCount is ${count} but the batch holds only ${i} records`, { recordsCount: count, found: i });
-    let recEnd: number;
+    // Record length: one byte for records under 64 bytes, two for those under 8 KiB.
+    let recEnd = -1;
     let b = buf[pos];
-    if (b < 0x80 && ((b >>> 1) ^ -(b & 1)) >= RECORD_BYTES_MIN - 1 && pos + 1 + ((b >>> 1) ^ -(b & 1)) <= end) {
-      recEnd = pos + 1 + ((b >>> 1) ^ -(b & 1));
-      pos += 1;
-    } else {
+    if (b < 0x80) {
+      const len = (b >>> 1) ^ -(b & 1);
+      if (len >= RECORD_BYTES_MIN - 1 && pos + 1 + len <= end) {
+        recEnd = pos + 1 + len;
+        pos += 1;
+      }
+    } else if (pos + 1 < end && buf[pos + 1] < 0x80) {
+      const u = (b & 0x7f) | (buf[pos + 1] << 7);
+      const len = (u >>> 1) ^ -(u & 1);
+      if (len >= RECORD_BYTES_MIN - 1 && pos + 2 + len <= end) {
+        recEnd = pos + 2 + len;
+        pos += 2;
+      }
+    }
+    if (recEnd < 0) {
       recEnd = recordBounds(buf, pos, end, i);
       pos = vpos;
     }
@@ -227,10 +239,29 @@ export function checkRecords(buf: Buffer, pos: number, end: number, count: numbe
     }
     checkOffsetDelta(delta, prev, ctx, i);
     prev = delta;
-    const keyLen = lengthAt(buf, pos, recEnd, "key", i, true);
-    pos = vpos + (keyLen > 0 ? keyLen : 0);
-    const valueLen = lengthAt(buf, pos, recEnd, "value", i, true);
-    pos = vpos + (valueLen > 0 ? valueLen : 0);
+    // Key: null (0x01) is the common case; otherwise the general reader.
+    if (buf[pos] === 0x01 && pos < recEnd) {
+      pos += 1;
+    } else {
+      const keyLen = lengthAt(buf, pos, recEnd, "key", i, true);
+      pos = vpos + (keyLen > 0 ? keyLen : 0);
+    }
+    // Value: one- or two-byte lengths inline.
+    b = buf[pos];
+    let valueLen = -2;
+    if (b < 0x80 && pos < recEnd) {
+      valueLen = (b >>> 1) ^ -(b & 1);
+      pos += 1;
+    } else if (pos + 1 < recEnd && buf[pos + 1] < 0x80) {
+      const u = (b & 0x7f) | (buf[pos + 1] << 7);
+      valueLen = (u >>> 1) ^ -(u & 1);
+      pos += 2;
+    }
+    if (valueLen < -1 || valueLen > recEnd - pos) {
+      valueLen = lengthAt(buf, pos - (valueLen === -2 ? 0 : b < 0x80 ? 1 : 2), recEnd, "value", i, true);
+      pos = vpos;
+    }
+    pos += valueLen > 0 ? valueLen : 0;
     b = buf[pos];
     if (b === 0 && pos < recEnd) {
       pos += 1; // no headers: the common case

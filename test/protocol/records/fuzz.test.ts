@@ -124,3 +124,32 @@ test("huge counts and lengths are refused before anything is allocated", () => {
   decodeAll(recrc(keyLen));
   assert.ok(process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024);
 });
+
+test("validateBatch accepts a mutated batch exactly when decoding all its records succeeds", () => {
+  // The validator's inline fast paths must agree with the general record decoder: a batch it
+  // lets into the log must be one every reader can decode, and it must not refuse good ones.
+  // Uncompressed batches only: validateBatch does not decompress (the log's append path decodes
+  // compressed batches itself), so a mutation that sets the codec bits is out of scope here.
+  const verdict = (f: () => void): boolean => {
+    try {
+      f();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  fc.assert(
+    fc.property(recordInputs, fc.array(mutation, { minLength: 1, maxLength: 3 }), (records, ms) => {
+      let b = buildBatch(records, { now: 1_700_000_000_000 });
+      for (const m of ms) b = mutate(b, m);
+      b = recrc(b);
+      if (b.length >= 23 && (b.readInt16BE(21) & 0x07) !== 0) return;
+      const validated = verdict(() => validateBatch(b));
+      const decoded = verdict(() => {
+        for (const r of iterateRecords(b)) void r;
+      });
+      assert.equal(validated, decoded, `validateBatch says ${validated}, decoding says ${decoded}, for ${b.toString("hex")}`);
+    }),
+    { numRuns: 1500 },
+  );
+});
