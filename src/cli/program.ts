@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { isWeirError } from "../util/errors.js";
 import { registerBroker } from "./commands/broker.js";
+import { registerGroups } from "./commands/groups.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../../package.json") as { version: string };
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerBroker(program);
+  registerGroups(program);
   return program;
 }
 

@@ -3,7 +3,7 @@
  * clones its input group into a draft, changes the draft and returns it: the input is never
  * modified, so (group, event) → (group, effects) stays a pure function.
  */
-import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from "./consumer-protocol.js";
+import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from "../../protocol/consumer-protocol.js";
 import type { Group, JoinMember, Member, Protocol } from "./types.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -9,7 +9,7 @@ export { step } from "./machine.js";
 export type * from "./types.js";
 export { describeGroup, emptyGroup, nextDeadline, selectProtocol } from "./group.js";
 export type { GroupDescription, MemberDescription } from "./group.js";
-export { subscriptionTopics, CONSUMER_PROTOCOL_TYPE } from "./consumer-protocol.js";
+export { subscriptionTopics, CONSUMER_PROTOCOL_TYPE } from "../../protocol/consumer-protocol.js";
 
 /** True for Weir's internal topics (hidden from Metadata's all-topics answer, marked internal). */
 export function isInternalTopic(name: string): boolean {

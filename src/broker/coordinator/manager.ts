@@ -15,7 +15,7 @@ import type { LogManager } from "../../log/index.js";
 import { KafkaErrors } from "../../protocol/errors.js";
 import { WeirError, isWeirError } from "../../util/errors.js";
 import { groupLimits } from "../../util/limits.js";
-import { CONSUMER_PROTOCOL_TYPE } from "./consumer-protocol.js";
+import { CONSUMER_PROTOCOL_TYPE } from "../../protocol/consumer-protocol.js";
 import { NO_BYTES, describeGroup, emptyGroup, isSubscribedToTopic, nextDeadline } from "./group.js";
 import type { GroupDescription } from "./group.js";
 import { groupRecord, restoredGroup } from "./group-record.js";
