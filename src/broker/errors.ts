@@ -15,6 +15,8 @@ export function kafkaErrorCodeOf(e: unknown): number {
       return KafkaErrors.CORRUPT_MESSAGE.code;
     case "INVALID_RECORD":
       return KafkaErrors.INVALID_RECORD.code;
+    case "INVALID_TIMESTAMP":
+      return KafkaErrors.INVALID_TIMESTAMP.code;
     case "LIMIT_EXCEEDED":
       return KafkaErrors.MESSAGE_TOO_LARGE.code;
     case "OFFSET_OUT_OF_RANGE":

@@ -38,6 +38,18 @@ export interface TopicConfig {
   indexIntervalBytes: number;
   segmentIndexBytes: number;
   flush: FlushPolicy;
+  /** min.insync.replicas: above 1, acks=all produce fails with NOT_ENOUGH_REPLICAS (one replica here). */
+  minInsyncReplicas: number;
+  /** message.timestamp.before.max.ms: how far in the past a CreateTime record may be (MAX_SAFE_INTEGER: no bound). */
+  messageTimestampBeforeMaxMs: number;
+  /** message.timestamp.after.max.ms: how far in the future a CreateTime record may be. */
+  messageTimestampAfterMaxMs: number;
+  /**
+   * Kafka topic configs that are accepted, validated, stored and described but change nothing in
+   * a one-node log (replication throttles, compression levels with no broker recompression, ...):
+   * key → value, only where it differs from Kafka's default. See {@link passiveKeys}.
+   */
+  passive: Readonly<Record<string, string>>;
 }
 
 /** Kafka's Long.MAX_VALUE, the "never" of flush.messages and flush.ms. */
@@ -56,6 +68,10 @@ export const defaultTopicConfig: Readonly<TopicConfig> = Object.freeze({
   indexIntervalBytes: limits.indexIntervalBytesDefault,
   segmentIndexBytes: limits.indexBytesMax,
   flush: Object.freeze({ kind: "os" }),
+  minInsyncReplicas: 1,
+  messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
+  messageTimestampAfterMaxMs: logLimits.messageTimestampAfterMaxMsDefault,
+  passive: Object.freeze({}),
 });
 
 function bad(key: string, value: string, accepts: string): WeirError {
@@ -68,6 +84,16 @@ function integer(key: string, value: string, min: number, max: number): number {
   const n = /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) throw bad(key, value, `an integer in [${min}, ${max}]`);
   return n;
+}
+
+/** An integer, or Kafka's Long.MAX_VALUE ("no bound"), which becomes MAX_SAFE_INTEGER. */
+function longOrMax(key: string, value: string, min: number): number {
+  return value.trim() === LONG_MAX ? Number.MAX_SAFE_INTEGER : integer(key, value, min, Number.MAX_SAFE_INTEGER);
+}
+
+/** The inverse of {@link longOrMax} for DescribeConfigs. */
+function showLong(n: number): string {
+  return n >= Number.MAX_SAFE_INTEGER ? LONG_MAX : String(n);
 }
 
 interface KeySpec {
@@ -85,6 +111,86 @@ function intKey(key: string, field: "segmentBytes" | "segmentMs" | "retentionMs"
       cfg[field] = integer(key, v, min, max);
     },
     show: (cfg) => String(cfg[field]),
+  };
+}
+
+/**
+ * A Kafka topic config that Weir accepts and describes but that has no effect in a one-node log,
+ * or whose only accepted value is the one that matches what Weir does. `check` returns the value
+ * as stored (normalised) or throws CONFIG saying what is accepted and, for a refused value, why.
+ */
+interface PassiveSpec {
+  key: string;
+  defaultValue: string;
+  check(key: string, value: string): string;
+}
+
+const booleanValue = (key: string, v: string): string => {
+  const t = v.trim().toLowerCase();
+  if (t !== "true" && t !== "false") throw bad(key, v, "true or false");
+  return t;
+};
+const intIn = (min: number, max: number) => (key: string, v: string): string => String(integer(key, v, min, max));
+const longAtLeast = (min: number) => (key: string, v: string): string => showLong(longOrMax(key, v, min));
+const onlyValue = (allowed: string, why: string) => (key: string, v: string): string => {
+  if (v.trim() !== allowed) throw bad(key, v, `only ${allowed} is supported: ${why}`);
+  return allowed;
+};
+const throttledReplicas = (key: string, v: string): string => {
+  const t = v.trim();
+  if (!/^(\*|\d+:\d+(,\d+:\d+)*)?$/.test(t)) throw bad(key, v, '"", "*" or a list of partition:broker pairs like "0:1,1:1"');
+  return t;
+};
+
+/** The passive keys, with Kafka 4's defaults (as Apache Kafka 4.3 describes a new topic). */
+export const passiveKeys: readonly PassiveSpec[] = [
+  { key: "compression.type", defaultValue: "producer", check: onlyValue("producer", "Weir stores batches as the producer compressed them; broker-side recompression is not implemented") },
+  {
+    key: "compression.gzip.level",
+    defaultValue: "-1",
+    check: (key, v) => {
+      const n = integer(key, v, -1, 9);
+      if (n === 0) throw bad(key, v, "-1 (the codec's default) or an integer in [1, 9]");
+      return String(n);
+    },
+  },
+  { key: "compression.lz4.level", defaultValue: "9", check: intIn(1, 17) },
+  { key: "compression.zstd.level", defaultValue: "3", check: intIn(-131072, 22) },
+  { key: "file.delete.delay.ms", defaultValue: "60000", check: longAtLeast(0) },
+  { key: "follower.replication.throttled.replicas", defaultValue: "", check: throttledReplicas },
+  { key: "leader.replication.throttled.replicas", defaultValue: "", check: throttledReplicas },
+  { key: "local.retention.bytes", defaultValue: "-2", check: longAtLeast(-2) },
+  { key: "local.retention.ms", defaultValue: "-2", check: longAtLeast(-2) },
+  { key: "max.compaction.lag.ms", defaultValue: LONG_MAX, check: longAtLeast(1) },
+  {
+    key: "min.cleanable.dirty.ratio",
+    defaultValue: "0.5",
+    check: (key, v) => {
+      const n = /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(v) ? Number(v) : NaN;
+      if (!(n >= 0 && n <= 1)) throw bad(key, v, "a number in [0, 1]");
+      return String(n);
+    },
+  },
+  { key: "min.compaction.lag.ms", defaultValue: "0", check: onlyValue("0", "compaction does not hold back recent records yet") },
+  { key: "preallocate", defaultValue: "false", check: booleanValue },
+  { key: "remote.log.copy.disable", defaultValue: "false", check: booleanValue },
+  { key: "remote.log.delete.on.disable", defaultValue: "false", check: booleanValue },
+  { key: "remote.storage.enable", defaultValue: "false", check: onlyValue("false", "tiered storage is not available in Weir") },
+  { key: "segment.jitter.ms", defaultValue: "0", check: longAtLeast(0) },
+  { key: "unclean.leader.election.enable", defaultValue: "false", check: booleanValue },
+];
+
+function passiveKey(p: PassiveSpec): KeySpec {
+  return {
+    key: p.key,
+    apply: (cfg, v) => {
+      const value = p.check(p.key, v);
+      const next = { ...cfg.passive };
+      if (value === p.defaultValue) delete next[p.key];
+      else next[p.key] = value;
+      cfg.passive = next;
+    },
+    show: (cfg) => cfg.passive[p.key] ?? p.defaultValue,
   };
 }
 
@@ -142,6 +248,28 @@ const specs: readonly KeySpec[] = [
     },
     show: (cfg) => (cfg.flush.kind === "interval" ? String(cfg.flush.intervalMs) : LONG_MAX),
   },
+  {
+    key: "min.insync.replicas",
+    apply: (cfg, v) => {
+      cfg.minInsyncReplicas = integer("min.insync.replicas", v, 1, 0x7fffffff);
+    },
+    show: (cfg) => String(cfg.minInsyncReplicas),
+  },
+  {
+    key: "message.timestamp.before.max.ms",
+    apply: (cfg, v) => {
+      cfg.messageTimestampBeforeMaxMs = longOrMax("message.timestamp.before.max.ms", v, 0);
+    },
+    show: (cfg) => showLong(cfg.messageTimestampBeforeMaxMs),
+  },
+  {
+    key: "message.timestamp.after.max.ms",
+    apply: (cfg, v) => {
+      cfg.messageTimestampAfterMaxMs = longOrMax("message.timestamp.after.max.ms", v, 0);
+    },
+    show: (cfg) => showLong(cfg.messageTimestampAfterMaxMs),
+  },
+  ...passiveKeys.map(passiveKey),
 ];
 
 /** The Kafka config keys a topic accepts. */

@@ -216,8 +216,8 @@ export class PartitionLog {
   private appendNow(batch: Buffer): AppendResult {
     this.checkOpen();
     if (this.failure !== null) throw this.failure;
-    const h = checkProducerBatch(batch, this.cfg, { topic: this.topic, partition: this.partition });
     const now = this.clock();
+    const h = checkProducerBatch(batch, this.cfg, { topic: this.topic, partition: this.partition }, now);
     let maxTimestamp = h.maxTimestamp;
     if (this.cfg.messageTimestampType === "LogAppendTime") {
       setMaxTimestampAndLogAppendTime(batch, 0, now);

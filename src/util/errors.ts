@@ -31,7 +31,9 @@ export type WeirErrorCode =
   /** A configuration value that is missing or malformed. */
   | "CONFIG"
   /** A well-formed record the log refuses (a keyless record on a compacted topic: Kafka's INVALID_RECORD). */
-  | "INVALID_RECORD";
+  | "INVALID_RECORD"
+  /** A record timestamp outside the topic's message.timestamp.before/after.max.ms bounds. */
+  | "INVALID_TIMESTAMP";
 
 /** Options for {@link WeirError}. */
 export interface WeirErrorOptions {

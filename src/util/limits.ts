@@ -64,6 +64,8 @@ export const logLimits = {
   deleteRetentionMsDefault: 24 * 60 * 60 * 1000,
   /** Default max.message.bytes (Kafka's: 1 MiB + 12 bytes of log overhead). */
   maxMessageBytesDefault: 1_048_588,
+  /** Kafka 4's message.timestamp.after.max.ms default: a record may be at most an hour in the future. */
+  messageTimestampAfterMaxMsDefault: 3_600_000,
   /** Shortest flush.ms. */
   flushIntervalMsMin: 1,
   /** Most distinct keys one compaction pass maps; a longer log is compacted over several passes. */

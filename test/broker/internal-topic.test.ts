@@ -56,3 +56,27 @@ describe("internal topics and deleted topics' offsets", () => {
     assert.equal(await fetchOffsets(), -1);
   });
 });
+
+describe("topic configs a one-node broker answers as Kafka does", () => {
+  it("refuses acks=all with NOT_ENOUGH_REPLICAS when min.insync.replicas is above 1, and takes acks=1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "weir-minisr-"));
+    const broker = await Broker.start({ host: "127.0.0.1", port: 0, dataDir: dir }, { maintenanceIntervalMs: 0 });
+    const c = await WireClient.connect(broker.address.port);
+    try {
+      const created = await c.request(ApiKey.CreateTopics, 5, {
+        topics: [{ name: "isr", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: "min.insync.replicas", value: "2" }] }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      assert.equal(created.topics[0]!.errorCode, 0);
+      const produce = (acks: number) =>
+        c.request(ApiKey.Produce, 9, { acks, timeoutMs: 1000, topicData: [{ name: "isr", partitionData: [{ index: 0, records: buildBatch([{ key: null, value: Buffer.from("x") }]) }] }] });
+      assert.equal((await produce(-1)).responses[0]!.partitionResponses[0]!.errorCode, KafkaErrors.NOT_ENOUGH_REPLICAS.code);
+      assert.equal((await produce(1)).responses[0]!.partitionResponses[0]!.errorCode, 0);
+    } finally {
+      c.close();
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

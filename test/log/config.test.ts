@@ -48,6 +48,32 @@ describe("topic config", () => {
     fails({ "flush.messages": 100 }, /flush\.messages.*1 \(fsync every append\)/);
     fails({ "flush.ms": 0 }, /flush\.ms/);
     fails({ "retention.bytes": "lots" }, /retention\.bytes/);
-    fails({ "segment.jitter.ms": 1 }, /unknown topic config segment\.jitter\.ms; known keys: segment\.bytes/);
+    fails({ "no.such.config": 1 }, /unknown topic config no\.such\.config; known keys: segment\.bytes/);
+    fails({ "min.insync.replicas": 0 }, /min\.insync\.replicas.*\[1, 2147483647\]/);
+    fails({ "compression.type": "gzip" }, /only producer is supported: Weir stores batches as the producer compressed them/);
+    fails({ "remote.storage.enable": "true" }, /tiered storage is not available/);
+    fails({ "min.compaction.lag.ms": 1000 }, /only 0 is supported/);
+    fails({ "unclean.leader.election.enable": "maybe" }, /true or false/);
+    fails({ "leader.replication.throttled.replicas": "x" }, /partition:broker pairs/);
+  });
+
+  it("accepts Kafka's other topic configs, keeping the ones that differ from Kafka's defaults and describing all", () => {
+    const cfg = parseTopicConfig({
+      "min.insync.replicas": 2,
+      "compression.type": "producer",
+      "unclean.leader.election.enable": "TRUE",
+      "segment.jitter.ms": 5,
+      "message.timestamp.after.max.ms": "9223372036854775807",
+      "leader.replication.throttled.replicas": "0:1,1:1",
+    });
+    assert.equal(cfg.minInsyncReplicas, 2);
+    assert.equal(cfg.messageTimestampAfterMaxMs, Number.MAX_SAFE_INTEGER);
+    assert.deepEqual(cfg.passive, { "unclean.leader.election.enable": "true", "segment.jitter.ms": "5", "leader.replication.throttled.replicas": "0:1,1:1" });
+    const entries = new Map(topicConfigEntries(cfg).map((e) => [e.name, e]));
+    assert.equal(entries.size, 33, "Kafka 4 describes 33 topic configs");
+    assert.deepEqual(entries.get("message.timestamp.after.max.ms"), { name: "message.timestamp.after.max.ms", value: "9223372036854775807", isDefault: false });
+    assert.deepEqual(entries.get("compression.type"), { name: "compression.type", value: "producer", isDefault: true });
+    assert.deepEqual(entries.get("min.cleanable.dirty.ratio"), { name: "min.cleanable.dirty.ratio", value: "0.5", isDefault: true });
+    assert.deepEqual(entries.get("segment.jitter.ms"), { name: "segment.jitter.ms", value: "5", isDefault: false });
   });
 });

@@ -315,3 +315,29 @@ describe("restart and truncation", () => {
     await log.close();
   });
 });
+
+describe("record timestamp bounds (message.timestamp.before/after.max.ms)", () => {
+  const HOUR = 3_600_000;
+  for (const compression of ["none", "gzip"] as const) {
+    it(`refuses a CreateTime batch with a record over an hour in the future by default (${compression})`, async () => {
+      const clock = fakeClock(10 * HOUR);
+      const log = await open(new MemoryFs(), cfg(), clock.now);
+      await log.append(batchOf(2, { ts: 10 * HOUR + HOUR - 1, compression }));
+      await assert.rejects(log.append(batchOf(3, { ts: 10 * HOUR + HOUR - 1, compression })), (e: unknown) => code(e) === "INVALID_TIMESTAMP" && /message\.timestamp\.after\.max\.ms=3600000/.test((e as Error).message));
+      assert.equal(log.logEndOffset(), 2, "nothing of the refused batch was appended");
+      await log.close();
+    });
+  }
+
+  it("honours configured bounds on both sides, and leaves LogAppendTime topics alone", async () => {
+    const clock = fakeClock(10 * HOUR);
+    const bounded = await open(new MemoryFs(), cfg({ "message.timestamp.before.max.ms": 1000, "message.timestamp.after.max.ms": "9223372036854775807" }), clock.now);
+    await assert.rejects(bounded.append(batchOf(1, { ts: 10 * HOUR - 1001 })), (e: unknown) => code(e) === "INVALID_TIMESTAMP" && /before\.max\.ms=1000/.test((e as Error).message));
+    await bounded.append(batchOf(1, { ts: 10 * HOUR - 1000 }));
+    await bounded.append(batchOf(1, { ts: 100 * HOUR }));
+    await bounded.close();
+    const appendTime = await open(new MemoryFs(), cfg({ "message.timestamp.type": "LogAppendTime" }), clock.now);
+    await appendTime.append(batchOf(1, { ts: 100 * HOUR }));
+    await appendTime.close();
+  });
+});

@@ -59,7 +59,7 @@ function producerStateOf(state: BrokerState, log: PartitionLog): Map<number, Pro
 }
 
 /** Appends one partition's records, applying the idempotence rules; never throws. */
-async function producePartition(state: BrokerState, topic: string, index: number, records: Buffer | null): Promise<PartitionResponse> {
+async function producePartition(state: BrokerState, topic: string, index: number, records: Buffer | null, acks: number): Promise<PartitionResponse> {
   if (records === null || records.length < BATCH_HEADER_BYTES) {
     return fail(index, KafkaErrors.CORRUPT_MESSAGE.code, `partition ${index}: records are missing or shorter than a batch header`);
   }
@@ -90,6 +90,10 @@ async function producePartition(state: BrokerState, topic: string, index: number
     return fail(index, KafkaErrors.UNKNOWN_TOPIC_OR_PARTITION.code, `topic ${topic} has no partition ${index}`);
   }
   const log = state.log.partition(topic, index);
+  if (acks === -1 && log.config.minInsyncReplicas > 1) {
+    // One node is one in-sync replica: acks=all cannot be met, as on a Kafka cluster short of ISRs.
+    return fail(index, KafkaErrors.NOT_ENOUGH_REPLICAS.code, `min.insync.replicas=${log.config.minInsyncReplicas} of ${topic} cannot be met by this one-node broker (1 in-sync replica)`);
+  }
   const idempotent = header.producerId >= 0 && header.baseSequence >= 0;
   let producers: Map<number, ProducerEntry> | undefined;
   const firstSeq = header.baseSequence;
@@ -157,7 +161,7 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce, BrokerState> = {
     const responses = await Promise.all(
       req.topicData.map(async (t) => ({
         name: t.name,
-        partitionResponses: await Promise.all(t.partitionData.map((p) => producePartition(state, t.name, p.index, p.records))),
+        partitionResponses: await Promise.all(t.partitionData.map((p) => producePartition(state, t.name, p.index, p.records, req.acks))),
       })),
     );
     if (req.acks === 0) return null;

@@ -23,6 +23,12 @@ type Resource = Request["resources"][number];
 type ResourceResult = NonNullable<ResponseInputOf<typeof ApiKey.DescribeConfigs>["results"]>[number];
 type ConfigEntry = NonNullable<ResourceResult["configs"]>[number];
 
+/**
+ * A described resource's error fields. Kafka answers error_message "" (not null) for a resource it
+ * described, and clients show it as is (kafkajs's errorMessage); the differential suite compares it.
+ */
+const DESCRIBED: ErrorFields = Object.freeze({ ...NO_ERROR, errorMessage: "" });
+
 /** The DescribeConfigs handler; see the module comment. */
 export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs, BrokerState> = {
   apiKey: ApiKey.DescribeConfigs,
@@ -35,7 +41,7 @@ export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs, B
       if (!Array.isArray(rows)) return { ...base, ...rows, configs: [] };
       const keys = r.configurationKeys;
       const wanted = keys === null || keys.length === 0 ? rows : rows.filter((row) => keys.includes(row.name));
-      return { ...base, ...NO_ERROR, configs: wanted.map((row) => entry(row, req.includeSynonyms, req.includeDocumentation)) };
+      return { ...base, ...DESCRIBED, configs: wanted.map((row) => entry(row, req.includeSynonyms, req.includeDocumentation)) };
     });
     return { throttleTimeMs: 0, results };
   },

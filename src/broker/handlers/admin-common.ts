@@ -6,6 +6,7 @@
  */
 import { checkTopicName, defaultTopicConfig, topicConfigEntries } from "../../log/index.js";
 import type { TopicConfig, TopicDescription } from "../../log/index.js";
+import { assert } from "../../util/assert.js";
 import type { KafkaErrorInfo } from "../../protocol/errors.js";
 import { KafkaErrors } from "../../protocol/errors.js";
 import { brokerConfigDefaults } from "../config.js";
@@ -64,11 +65,34 @@ const topicKeys: Readonly<Record<string, TopicKeyInfo>> = {
   "segment.index.bytes": { type: ConfigType.INT, brokerKey: "log.index.size.max.bytes", documentation: "The largest size in bytes of a segment's offset and time index files." },
   "flush.messages": { type: ConfigType.LONG, brokerKey: "log.flush.interval.messages", documentation: "Fsync after this many appends: Weir accepts 1 (every append) or 9223372036854775807 (not by count)." },
   "flush.ms": { type: ConfigType.LONG, brokerKey: "log.flush.interval.ms", documentation: "Fsync at this interval in ms; 9223372036854775807 leaves write-back to the OS." },
+  "min.insync.replicas": { type: ConfigType.INT, brokerKey: "min.insync.replicas", documentation: "The in-sync replicas an acks=all produce needs; this one-node broker has one, so above 1 acks=all fails with NOT_ENOUGH_REPLICAS." },
+  "message.timestamp.before.max.ms": { type: ConfigType.LONG, brokerKey: "log.message.timestamp.before.max.ms", documentation: "How far in ms a CreateTime record's timestamp may lie before the broker's time." },
+  "message.timestamp.after.max.ms": { type: ConfigType.LONG, brokerKey: "log.message.timestamp.after.max.ms", documentation: "How far in ms a CreateTime record's timestamp may lie after the broker's time." },
+  "compression.type": { type: ConfigType.STRING, brokerKey: "compression.type", documentation: "Weir keeps batches as the producer compressed them: only producer is accepted." },
+  "compression.gzip.level": { type: ConfigType.INT, brokerKey: "compression.gzip.level", documentation: "Broker-side gzip level; no effect, since Weir does not recompress." },
+  "compression.lz4.level": { type: ConfigType.INT, brokerKey: "compression.lz4.level", documentation: "Broker-side lz4 level; no effect, since Weir does not recompress." },
+  "compression.zstd.level": { type: ConfigType.INT, brokerKey: "compression.zstd.level", documentation: "Broker-side zstd level; no effect, since Weir does not recompress." },
+  "file.delete.delay.ms": { type: ConfigType.LONG, brokerKey: "log.segment.delete.delay.ms", documentation: "Kafka's delay before deleting a removed segment's files; Weir deletes them at once." },
+  "follower.replication.throttled.replicas": { type: ConfigType.LIST, brokerKey: "follower.replication.throttled.replicas", documentation: "Replicas whose replication is throttled; no effect on one node." },
+  "leader.replication.throttled.replicas": { type: ConfigType.LIST, brokerKey: "leader.replication.throttled.replicas", documentation: "Replicas whose replication is throttled; no effect on one node." },
+  "local.retention.bytes": { type: ConfigType.LONG, brokerKey: "log.local.retention.bytes", documentation: "Local retention with tiered storage, which Weir does not have; no effect." },
+  "local.retention.ms": { type: ConfigType.LONG, brokerKey: "log.local.retention.ms", documentation: "Local retention with tiered storage, which Weir does not have; no effect." },
+  "max.compaction.lag.ms": { type: ConfigType.LONG, brokerKey: "log.cleaner.max.compaction.lag.ms", documentation: "The longest a record may stay uncompacted; Weir compacts every maintenance round." },
+  "min.cleanable.dirty.ratio": { type: ConfigType.DOUBLE, brokerKey: "log.cleaner.min.cleanable.ratio", documentation: "The dirty ratio that triggers compaction; Weir compacts every maintenance round." },
+  "min.compaction.lag.ms": { type: ConfigType.LONG, brokerKey: "log.cleaner.min.compaction.lag.ms", documentation: "The shortest a record stays uncompacted; only 0 is accepted." },
+  "preallocate": { type: ConfigType.BOOLEAN, brokerKey: "log.preallocate", documentation: "Whether segment files are preallocated; no effect." },
+  "remote.log.copy.disable": { type: ConfigType.BOOLEAN, brokerKey: "remote.log.copy.disable", documentation: "Tiered storage setting; no effect without tiered storage." },
+  "remote.log.delete.on.disable": { type: ConfigType.BOOLEAN, brokerKey: "remote.log.delete.on.disable", documentation: "Tiered storage setting; no effect without tiered storage." },
+  "remote.storage.enable": { type: ConfigType.BOOLEAN, brokerKey: "remote.log.storage.system.enable", documentation: "Tiered storage is not available in Weir: only false is accepted." },
+  "segment.jitter.ms": { type: ConfigType.LONG, brokerKey: "log.roll.jitter.ms", documentation: "A random jitter subtracted from segment.ms; Weir rolls at segment.ms exactly." },
+  "unclean.leader.election.enable": { type: ConfigType.BOOLEAN, brokerKey: "unclean.leader.election.enable", documentation: "Whether an out-of-sync replica may become leader; no effect on one node." },
 };
 
 /** The info of a topic key; a key the log gained after this table falls back to a string. */
 function topicKeyInfo(key: string): TopicKeyInfo {
-  return topicKeys[key] ?? { type: ConfigType.STRING, brokerKey: `log.${key}`, documentation: `The topic setting ${key}.` };
+  const info = topicKeys[key];
+  assert(info !== undefined, `no DescribeConfigs type or documentation for topic config ${key}`);
+  return info;
 }
 
 /** True when `key` is a list-typed topic config (the only keys APPEND and SUBTRACT apply to). */

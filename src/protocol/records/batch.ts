@@ -30,6 +30,7 @@ import {
   type RecordContext,
   type RecordInput,
   type RecordView,
+  type TimestampRange,
 } from "./records.js";
 
 /** Bytes from baseOffset through recordsCount. */
@@ -184,12 +185,13 @@ function contextOf(h: BatchHeader): RecordContext {
  * Full validation of the batch at `pos`: header, lengths, limits, magic 2, CRC-32C, and for an
  * uncompressed batch every record (count, lengths, offset deltas); a compressed batch's records
  * are only checked by {@link iterateRecords}, which decompresses. Throws CORRUPT_BATCH (or
- * LIMIT_EXCEEDED / COMPRESSION) with a specific message.
+ * LIMIT_EXCEEDED / COMPRESSION) with a specific message. For an uncompressed batch, `range` (if
+ * given) receives its smallest and largest record timestamps, found on the same walk.
  */
-export function validateBatch(buf: Buffer, pos = 0): BatchHeader {
+export function validateBatch(buf: Buffer, pos = 0, range?: TimestampRange): BatchHeader {
   const h = checkFrame(buf, pos);
   if ((h.attributes & ATTR_CODEC_MASK) === 0) {
-    checkRecords(buf, pos + BATCH_HEADER_BYTES, pos + batchTotalBytes(h), h.recordsCount, contextOf(h));
+    checkRecords(buf, pos + BATCH_HEADER_BYTES, pos + batchTotalBytes(h), h.recordsCount, contextOf(h), range);
   } else if (h.recordsCount > 0 && batchTotalBytes(h) === BATCH_HEADER_BYTES) {
     throw corrupt(`compressed batch claims ${h.recordsCount} records but has no payload`, pos, { recordsCount: h.recordsCount });
   }

@@ -5,4 +5,4 @@ export * from "./compression.js";
 export * from "./control.js";
 export * from "./crc32c.js";
 export { lz4FrameDecompress } from "./lz4.js";
-export { RECORD_BYTES_MIN, type RecordHeader, type RecordInput, type RecordView } from "./records.js";
+export { RECORD_BYTES_MIN, type RecordHeader, type RecordInput, type RecordView, type TimestampRange } from "./records.js";

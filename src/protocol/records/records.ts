@@ -138,6 +138,12 @@ export interface RecordContext {
   logAppendTime: number | null;
 }
 
+/** The smallest and largest record timestamp of a batch, filled in by {@link checkRecords}. */
+export interface TimestampRange {
+  min: number;
+  max: number;
+}
+
 /** The record length prefix, checked: returns the record's end and leaves `vpos` at its body. */
 function recordBounds(buf: Buffer, pos: number, end: number, index: number): number {
   const len = varintAt(buf, pos, end, "record length", index);
@@ -187,11 +193,13 @@ function badTimestamp(index: number): never {
  * Walks `count` records in buf[pos, end) without creating objects, checking every length, the
  * offset deltas and that the records fill the region exactly (validation of uncompressed batches).
  */
-export function checkRecords(buf: Buffer, pos: number, end: number, count: number, ctx: RecordContext): void {
+export function checkRecords(buf: Buffer, pos: number, end: number, count: number, ctx: RecordContext, range?: TimestampRange): void {
   // The append hot path: every produced batch passes here. One loop with a local cursor, and
   // one-byte varints (nearly every field of a typical record) decoded inline; anything else goes
   // through the general readers above, which also produce the error messages.
   let prev = -1;
+  let minDelta = Infinity;
+  let maxDelta = -Infinity;
   const tsMin = -Number.MAX_SAFE_INTEGER - ctx.baseTimestamp;
   const tsMax = Number.MAX_SAFE_INTEGER - ctx.baseTimestamp;
   for (let i = 0; i < count; i++) {
@@ -228,6 +236,8 @@ export function checkRecords(buf: Buffer, pos: number, end: number, count: numbe
       pos = vpos;
     }
     if (tsDelta < tsMin || tsDelta > tsMax) badTimestamp(i);
+    if (tsDelta < minDelta) minDelta = tsDelta;
+    if (tsDelta > maxDelta) maxDelta = tsDelta;
     b = buf[pos];
     let delta: number;
     if (b < 0x80 && pos < recEnd) {
@@ -277,6 +287,10 @@ export function checkRecords(buf: Buffer, pos: number, end: number, count: numbe
     checkRecordEnd(pos, recEnd, i);
   }
   if (pos !== end) throw corrupt(`${end - pos} bytes follow the last of ${count} records`, { recordsCount: count, trailingBytes: end - pos });
+  if (range !== undefined && count > 0) {
+    range.min = ctx.logAppendTime ?? ctx.baseTimestamp + minDelta;
+    range.max = ctx.logAppendTime ?? ctx.baseTimestamp + maxDelta;
+  }
 }
 
 /**
