@@ -68,11 +68,11 @@ describe("topic configs a one-node broker answers as Kafka does", () => {
         timeoutMs: 1000,
         validateOnly: false,
       });
-      assert.equal(created.topics[0]!.errorCode, 0);
+      assert.equal(created.topics[0].errorCode, 0);
       const produce = (acks: number) =>
         c.request(ApiKey.Produce, 9, { acks, timeoutMs: 1000, topicData: [{ name: "isr", partitionData: [{ index: 0, records: buildBatch([{ key: null, value: Buffer.from("x") }]) }] }] });
-      assert.equal((await produce(-1)).responses[0]!.partitionResponses[0]!.errorCode, KafkaErrors.NOT_ENOUGH_REPLICAS.code);
-      assert.equal((await produce(1)).responses[0]!.partitionResponses[0]!.errorCode, 0);
+      assert.equal((await produce(-1)).responses[0].partitionResponses[0].errorCode, KafkaErrors.NOT_ENOUGH_REPLICAS.code);
+      assert.equal((await produce(1)).responses[0].partitionResponses[0].errorCode, 0);
     } finally {
       c.close();
       await broker.stop();
