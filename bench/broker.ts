@@ -21,18 +21,11 @@ import { join } from "node:path";
 import { formatProfileSummary, summarizeCpuProfile } from "./lib/cpuprofile.js";
 import { consumeAll, cpuMeter, createTopic, makeBatches, produceLoad, type BatchSet, type ConsumeFigures, type ProduceFigures } from "./lib/loadgen.js";
 import { forget, removeOnExit, runTimed, startBroker, type BrokerProcess } from "./lib/processes.js";
-import { loadAverage, machineInfo, writeResult } from "./lib/results.js";
+import { envNumber, loadAverage, machineInfo, writeResult } from "./lib/results.js";
 import { median } from "./lib/stats.js";
 import { fmt, markdownTable, printTable, type Table } from "./lib/table.js";
 
 const MB = 1e6;
-const envNumber = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-};
 
 const RECORD_VALUE_BYTES = 100;
 const BATCH_BYTES_TARGET = 16 * 1024;

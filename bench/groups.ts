@@ -32,17 +32,10 @@ import { startKafkaChild, type KafkaChild } from "../scripts/harness/kafka.js";
 import { kafkaVersion } from "../scripts/harness/versions.js";
 import { AdminClient, Cluster, GroupMember, type MemberAssignment } from "../src/client/wire/index.js";
 import { forget, removeOnExit, startBroker, type BrokerProcess } from "./lib/processes.js";
-import { loadAverage, writeResult } from "./lib/results.js";
+import { envNumber, loadAverage, writeResult } from "./lib/results.js";
 import { median, msSince } from "./lib/stats.js";
 import { fmt, markdownTable, printTable, type Table } from "./lib/table.js";
 
-const envNumber = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-};
 
 const ROUNDS = envNumber("WEIR_BENCH_ROUNDS", 7);
 const HEARTBEATS_MS = (process.env.WEIR_BENCH_HEARTBEATS ?? "100,3000").split(",").map((s) => {

@@ -29,19 +29,12 @@ import { CreateTopicsRequest, CreateTopicsResponse } from "../src/protocol/messa
 import { MetadataRequest, MetadataResponse } from "../src/protocol/messages/03-metadata.js";
 import { formatProfileSummary, summarizeCpuProfile } from "./lib/cpuprofile.js";
 import { builtCli, forget, procStats, removeOnExit, runTimed, startBroker, type ProcStats } from "./lib/processes.js";
-import { loadAverage, machineInfo, writeResult } from "./lib/results.js";
+import { envNumber, loadAverage, machineInfo, writeResult } from "./lib/results.js";
 import { median, secondsSince } from "./lib/stats.js";
 import { fmt, markdownTable, printTable, type Table } from "./lib/table.js";
 import { WireConnection } from "./lib/wire.js";
 import { hookExit, killTrackedChildren, runKafkaTool, startKafkaNode, type ToolRun } from "./lib/kafka-node.js";
 
-const envNumber = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-};
 
 const PROFILE = process.env.WEIR_BENCH_PROFILE === "1";
 const RECORDS = envNumber("WEIR_BENCH_RECORDS", 5_000_000);

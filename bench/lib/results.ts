@@ -72,3 +72,12 @@ export function writeResult<T>(name: string, result: T, opts: { loadAtStart: [nu
   writeFileSync(out, JSON.stringify(envelope, null, 2) + "\n");
   return out;
 }
+
+/** A positive integer from environment variable `name` (a benchmark knob), or `fallback` when unset. */
+export function envNumber(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}

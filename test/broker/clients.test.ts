@@ -13,10 +13,8 @@ import { join } from "node:path";
 import type * as KafkaJs from "kafkajs";
 import { Consumer, Producer, stringSerializers, type MessageToProduce } from "@platformatic/kafka";
 import { Broker } from "../../src/broker/broker.js";
-import { ApiKey } from "../../src/protocol/api-keys.js";
-import { batchesIn, iterateRecords } from "../../src/protocol/records/index.js";
 import { registerKafkajsCodecs } from "../helpers/kafkajs-codecs.js";
-import { WireClient } from "../helpers/wire-client.js";
+import { WireClient, readPartition as readWholePartition } from "../helpers/wire-client.js";
 
 const require = createRequire(import.meta.url);
 const kafkajs = require("kafkajs") as typeof KafkaJs;
@@ -29,34 +27,16 @@ interface Got {
   headers: Record<string, string>;
 }
 
-/** Reads a whole partition through the wire with Weir's decoder. */
+/** Reads a whole partition through the wire, as plain strings. */
 async function readPartition(port: number, topic: string, partition = 0): Promise<Got[]> {
   const c = await WireClient.connect(port);
   try {
-    const out: Got[] = [];
-    for (;;) {
-      const res = await c.request(ApiKey.Fetch, 12, {
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 8 << 20,
-        topics: [{ topic, partitions: [{ partition, fetchOffset: out.length, partitionMaxBytes: 8 << 20 }] }],
-      });
-      const p = res.responses[0].partitions[0];
-      assert.equal(p.errorCode, 0);
-      const before = out.length;
-      for (const { pos } of batchesIn(p.records!)) {
-        for (const r of iterateRecords(p.records!, pos)) {
-          if (r.offset < out.length) continue;
-          out.push({
-            offset: r.offset,
-            key: r.key?.toString() ?? null,
-            value: r.value?.toString() ?? null,
-            headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ""])),
-          });
-        }
-      }
-      if (out.length === before) return out;
-    }
+    return (await readWholePartition(c, topic, partition)).map((r) => ({
+      offset: r.offset,
+      key: r.key?.toString() ?? null,
+      value: r.value?.toString() ?? null,
+      headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ""])),
+    }));
   } finally {
     c.close();
   }

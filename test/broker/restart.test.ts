@@ -9,27 +9,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiKey } from "../../src/protocol/api-keys.js";
-import { batchesIn, buildBatch, iterateRecords } from "../../src/protocol/records/index.js";
+import { buildBatch } from "../../src/protocol/records/index.js";
 import { startBrokerProcess } from "../helpers/broker-process.js";
-import { WireClient } from "../helpers/wire-client.js";
+import { WireClient, readPartition } from "../helpers/wire-client.js";
 
 async function readAll(client: WireClient, topic: string, partition: number): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const res = await client.request(ApiKey.Fetch, 11, {
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 8 << 20,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: out.length, partitionMaxBytes: 8 << 20 }] }],
-    });
-    const p = res.responses[0].partitions[0];
-    assert.equal(p.errorCode, 0);
-    const before = out.length;
-    for (const { pos } of batchesIn(p.records!)) {
-      for (const r of iterateRecords(p.records!, pos)) if (r.offset >= out.length) out.push(r.value!.toString());
-    }
-    if (out.length === before) return out;
-  }
+  return (await readPartition(client, topic, partition)).map((r) => r.value!.toString());
 }
 
 describe("broker restart after SIGKILL", () => {

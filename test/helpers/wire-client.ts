@@ -7,6 +7,8 @@ import { decodeResponseHeader, encodeRequestHeader, requestHeaderVersion, respon
 import { getApi, type RegisteredApiKey, type RequestInputOf, type ResponseOf } from "../../src/protocol/messages/index.js";
 import { Reader } from "../../src/protocol/primitives/reader.js";
 import { Writer } from "../../src/protocol/primitives/writer.js";
+import { batchesIn, iterateRecords, type RecordView } from "../../src/protocol/records/index.js";
+import { ApiKey } from "../../src/protocol/api-keys.js";
 import { decode, encode } from "../../src/protocol/schema/index.js";
 
 /** See the module comment. */
@@ -91,5 +93,28 @@ export class WireClient {
   /** Closes the connection. */
   close(): void {
     this.socket.destroy();
+  }
+}
+
+/**
+ * Reads a whole partition from offset 0 through the wire (Fetch v12, Weir's decoder), until a
+ * fetch brings nothing new; throws on a partition error. Records come back in offset order.
+ */
+export async function readPartition(client: WireClient, topic: string, partition = 0): Promise<RecordView[]> {
+  const out: RecordView[] = [];
+  for (;;) {
+    const res = await client.request(ApiKey.Fetch, 12, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 8 << 20,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: out.length, partitionMaxBytes: 8 << 20 }] }],
+    });
+    const p = res.responses[0].partitions[0];
+    if (p.errorCode !== 0) throw new Error(`fetch of ${topic}-${partition} at ${out.length} failed with error ${p.errorCode}`);
+    const before = out.length;
+    for (const { pos } of batchesIn(p.records ?? Buffer.alloc(0))) {
+      for (const r of iterateRecords(p.records!, pos)) if (r.offset >= out.length) out.push(r);
+    }
+    if (out.length === before) return out;
   }
 }
