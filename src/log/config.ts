@@ -144,7 +144,7 @@ const throttledReplicas = (key: string, v: string): string => {
 
 /** The passive keys, with Kafka 4's defaults (as Apache Kafka 4.3 describes a new topic). */
 export const passiveKeys: readonly PassiveSpec[] = [
-  { key: "compression.type", defaultValue: "producer", check: onlyValue("producer", "Weir stores batches as the producer compressed them; broker-side recompression is not implemented") },
+  { key: "compression.type", defaultValue: "producer", check: onlyValue("producer", "Weir stores batches as the producer compressed them; broker-side recompression is not supported") },
   {
     key: "compression.gzip.level",
     defaultValue: "-1",

@@ -10,7 +10,7 @@ export const INTENDED = {
   "one-node": "One node: node 1 leads every partition; acks=all is acks=1",
   "auto-create-on-produce": "Topics are auto-created on Produce as well as on Metadata",
   "fetch-wait-cap": "Fetch's max_wait_ms is capped at 30 s",
-  "no-transactions": "Transactions are not implemented yet",
+  "no-transactions": "Transactions are not supported yet",
   "static-broker-config": "The broker's configuration is static",
   "produce-error-message": "Produce errors carry a message saying what was wrong",
   "cluster-topic-configs": "Kafka's cluster-only topic configs are accepted but some values are refused",
