@@ -1,98 +1,34 @@
 /**
- * A minimal Kafka wire client for tests: encodes a typed request with the schemas, sends it with
- * the right header version, and decodes the typed response. One request in flight at a time.
+ * The wire client tests use: Weir's own `src/client/wire` Connection (which negotiates
+ * ApiVersions on connect), with the request version chosen by the test, as tests pin versions.
  */
-import { connect, type Socket } from "node:net";
-import { decodeResponseHeader, encodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from "../../src/protocol/headers.js";
-import { getApi, type RegisteredApiKey, type RequestInputOf, type ResponseOf } from "../../src/protocol/messages/index.js";
-import { Reader } from "../../src/protocol/primitives/reader.js";
-import { Writer } from "../../src/protocol/primitives/writer.js";
-import { batchesIn, iterateRecords, type RecordView } from "../../src/protocol/records/index.js";
+import { Connection } from "../../src/client/wire/index.js";
 import { ApiKey } from "../../src/protocol/api-keys.js";
-import { decode, encode } from "../../src/protocol/schema/index.js";
+import type { RegisteredApiKey, RequestInputOf, ResponseOf } from "../../src/protocol/messages/index.js";
+import { batchesIn, iterateRecords, type RecordView } from "../../src/protocol/records/index.js";
 
 /** See the module comment. */
 export class WireClient {
-  private buf = Buffer.alloc(0);
-  private waiter: { resolve: (frame: Buffer) => void; reject: (e: Error) => void } | null = null;
-  private correlationId = 1;
-  private closedFlag = false;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on("data", (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.pump();
-    });
-    socket.on("close", () => {
-      this.closedFlag = true;
-      this.waiter?.reject(new Error("connection closed while waiting for a response"));
-      this.waiter = null;
-    });
-    socket.on("error", () => undefined);
-  }
+  private constructor(private readonly conn: Connection) {}
 
   /** Connects to host:port. */
-  static connect(port: number, host = "127.0.0.1"): Promise<WireClient> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, host, () => resolve(new WireClient(s)));
-      s.once("error", reject);
-    });
+  static async connect(port: number, host = "127.0.0.1"): Promise<WireClient> {
+    return new WireClient(await Connection.connect({ host, port, clientId: "weir-test" }));
   }
 
   /** True once the broker closed the connection. */
   get closed(): boolean {
-    return this.closedFlag;
+    return this.conn.closed;
   }
 
-  private pump(): void {
-    if (this.waiter === null || this.buf.length < 4) return;
-    const n = this.buf.readInt32BE(0);
-    if (this.buf.length < 4 + n) return;
-    const frame = this.buf.subarray(4, 4 + n);
-    this.buf = this.buf.subarray(4 + n);
-    const w = this.waiter;
-    this.waiter = null;
-    w.resolve(frame);
-  }
-
-  /** Sends raw bytes (for hostile-input tests). */
-  writeRaw(b: Buffer): void {
-    this.socket.write(b);
-  }
-
-  /** Sends a typed request and resolves with the typed response. */
-  async request<K extends RegisteredApiKey>(apiKey: K, version: number, body: RequestInputOf<K>, timeoutMs = 10_000): Promise<ResponseOf<K>> {
-    const api = getApi(apiKey)!;
-    const w = new Writer();
-    const correlationId = this.correlationId++;
-    encodeRequestHeader(w, { apiKey, apiVersion: version, correlationId, clientId: "weir-test" }, requestHeaderVersion(apiKey, version));
-    encode(api.request, version, body as never, w);
-    const size = Buffer.alloc(4);
-    size.writeInt32BE(w.length);
-    const frame = new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no response to API ${apiKey} v${version} in ${timeoutMs} ms`)), timeoutMs);
-      this.waiter = {
-        resolve: (f) => {
-          clearTimeout(timer);
-          resolve(f);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-    });
-    this.socket.write(Buffer.concat([size, ...w.chunks()]));
-    this.pump();
-    const r = new Reader(await frame);
-    const header = decodeResponseHeader(r, responseHeaderVersion(apiKey, version));
-    if (header.correlationId !== correlationId) throw new Error(`correlation id ${header.correlationId}, expected ${correlationId}`);
-    return decode(api.response, version, r) as ResponseOf<K>;
+  /** Sends a typed request at exactly `version` and resolves with the typed response. */
+  request<K extends RegisteredApiKey>(apiKey: K, version: number, body: RequestInputOf<K>, timeoutMs = 10_000): Promise<ResponseOf<K>> {
+    return this.conn.send(apiKey, version, body, { timeoutMs });
   }
 
   /** Closes the connection. */
   close(): void {
-    this.socket.destroy();
+    this.conn.close();
   }
 }
 
