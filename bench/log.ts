@@ -6,9 +6,9 @@
 // references: the same bytes written with fs.writeSync (and with writeSync + fdatasync per batch,
 // and with fs.promises for the sync-vs-async choice of src/log/fs.ts). Prints a table and writes
 // bench/results/log.json. WEIR_BENCH_BYTES overrides the volume (default 1 GiB).
-import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { open as openPromise } from "node:fs/promises";
-import { cpus, freemem, platform, release, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { batchTotalBytes, buildBatch, readBatchHeader } from "../src/protocol/records/index.js";
@@ -17,6 +17,7 @@ import { PartitionLog } from "../src/log/partition-log.js";
 import { parseTopicConfig } from "../src/log/config.js";
 import type { TopicConfig } from "../src/log/config.js";
 import { CHECKPOINT_FILE } from "../src/log/files.js";
+import { machineInfo } from "./lib/results.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -251,16 +252,7 @@ async function main(): Promise<void> {
     const syncS = rawWriteSync(root, batches, promCount, false);
     rows.push({ name: "raw fs.promises write (comparison)", mbPerS: mbps(promCount * batchBytes, promS), batchesPerS: promCount / promS, seconds: promS, note: `${(syncS / promS).toFixed(2)} x writeSync of the same ${promCount} batches` });
 
-    const machine = {
-      cpu: cpus()[0]?.model ?? "unknown",
-      cores: cpus().length,
-      memoryGiB: +(totalmem() / GiB).toFixed(1),
-      freeMemoryGiB: +(freemem() / GiB).toFixed(1),
-      node: process.version,
-      os: `${platform()} ${release()}`,
-      filesystemType: `0x${statfsSync(root).type.toString(16)}`,
-      dataDir: tmpdir(),
-    };
+    const machine = machineInfo(root);
     const result = {
       date: new Date().toISOString(),
       machine,

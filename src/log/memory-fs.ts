@@ -15,6 +15,7 @@
  * that and every later call throws {@link SimulatedCrash} until `crash()` restarts the machine) or
  * "fail the Nth matching operation with EIO". Handles opened before a crash are dead afterwards.
  */
+import { mulberry32 } from "../util/random.js";
 import { posix } from "node:path";
 import type { FileStat, LogFile, LogFs, OpenMode } from "./fs.js";
 import { ioError } from "./fs.js";
@@ -446,16 +447,4 @@ class MemoryFile implements LogFile {
   private check(): void {
     if (this.closed) throw ioError("use", this.path, Object.assign(new Error("file is closed"), { code: "EBADF" }));
   }
-}
-
-/** A small seeded PRNG, so a failing crash test can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,6 +4,7 @@
  * producing and fetching. The broker must stay up, the good client must see no error and read
  * back exactly what it wrote, and memory must stay bounded.
  */
+import { mulberry32 } from "../../src/util/random.js";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,18 +17,6 @@ import { ApiKey } from "../../src/protocol/api-keys.js";
 import { buildBatch, iterateRecords, batchesIn } from "../../src/protocol/records/index.js";
 import { librdkafkaFrames } from "../fixtures/librdkafka-frames.js";
 import { WireClient } from "../helpers/wire-client.js";
-
-/** A deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sized(body: Buffer): Buffer {
   const p = Buffer.alloc(4);
@@ -74,7 +63,7 @@ describe("broker under hostile input", () => {
 
   it("stays up and serves a good client without error while others send garbage", async () => {
     const port = broker.address.port;
-    const rand = prng(0x5eed);
+    const rand = mulberry32(0x5eed);
     let stop = false;
     let hostileFrames = 0;
     const attackers = Array.from({ length: 6 }, async (_, i) => {
