@@ -25,14 +25,13 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ensureFetched } from "../scripts/harness/fetch.js";
 import { kafkaVersion } from "../scripts/harness/versions.js";
-import { CreateTopicsRequest, CreateTopicsResponse } from "../src/protocol/messages/19-create-topics.js";
-import { MetadataRequest, MetadataResponse } from "../src/protocol/messages/03-metadata.js";
 import { formatProfileSummary, summarizeCpuProfile } from "./lib/cpuprofile.js";
 import { builtCli, forget, procStats, removeOnExit, runTimed, startBroker, type ProcStats } from "./lib/processes.js";
 import { envNumber, loadAverage, machineInfo, writeResult } from "./lib/results.js";
 import { median, secondsSince } from "./lib/stats.js";
 import { fmt, markdownTable, printTable, type Table } from "./lib/table.js";
-import { WireConnection } from "./lib/wire.js";
+import { Connection } from "../src/client/wire/index.js";
+import { ApiKey } from "../src/protocol/api-keys.js";
 import { hookExit, killTrackedChildren, runKafkaTool, startKafkaNode, type ToolRun } from "./lib/kafka-node.js";
 
 
@@ -90,16 +89,16 @@ const runTool = (mainClass: string, args: readonly string[]): Promise<ToolRun> =
 
 /** Creates 6-partition topics the same way on both brokers, then waits until each partition has a leader. */
 async function createTopics(b: BrokerUnderTest, names: readonly string[]): Promise<void> {
-  const c = await WireConnection.open(b.host, b.port);
+  const c = await Connection.connect({ host: b.host, port: b.port, clientId: "weir-bench" });
   try {
-    const created = await c.request(CreateTopicsRequest, CreateTopicsResponse, 5, {
+    const created = await c.send(ApiKey.CreateTopics, 5, {
       topics: names.map((name) => ({ name, numPartitions: PARTITIONS, replicationFactor: 1, assignments: [], configs: [] })),
       timeoutMs: 30_000,
       validateOnly: false,
     });
     for (const t of created.topics) if (t.errorCode !== 0) throw new Error(`${b.kind}: CreateTopics ${t.name}: error ${t.errorCode} ${t.errorMessage ?? ""}`);
     for (let attempt = 0; ; attempt++) {
-      const md = await c.request(MetadataRequest, MetadataResponse, 9, {
+      const md = await c.send(ApiKey.Metadata, 9, {
         topics: names.map((name) => ({ name })),
         allowAutoTopicCreation: false,
         includeClusterAuthorizedOperations: false,

@@ -6,7 +6,9 @@
  * headers, never decoded. Each reports its own CPU use beside the broker's, so a reader can see
  * which side was busy.
  */
-import { FetchRequest, FetchResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse } from "../../src/protocol/messages/index.js";
+import { Connection } from "../../src/client/wire/index.js";
+import { ApiKey } from "../../src/protocol/api-keys.js";
+import { ProduceRequest, ProduceResponse } from "../../src/protocol/messages/index.js";
 import { buildBatch } from "../../src/protocol/records/index.js";
 import type { BrokerProcess } from "./processes.js";
 import { LatencyRecorder, secondsSince } from "./stats.js";
@@ -43,9 +45,9 @@ export function makeBatches(valueBytes: number, batchBytes: number, distinct = 1
 
 /** Creates `topic` through Metadata auto-creation and checks its partition count. */
 export async function createTopic(b: BrokerProcess, topic: string, partitions: number): Promise<void> {
-  const c = await WireConnection.open(b.host, b.port);
+  const c = await Connection.connect({ host: b.host, port: b.port, clientId: "weir-bench" });
   try {
-    const res = await c.request(MetadataRequest, MetadataResponse, METADATA_VERSION, {
+    const res = await c.send(ApiKey.Metadata, METADATA_VERSION, {
       topics: [{ name: topic }],
       allowAutoTopicCreation: true,
       includeClusterAuthorizedOperations: false,
@@ -232,20 +234,20 @@ export interface ConsumeFigures {
  * 57), walking batches by batchLength.
  */
 export async function consumeAll(b: BrokerProcess, o: ConsumeOptions): Promise<ConsumeFigures> {
-  const conns = await Promise.all(Array.from({ length: o.connections }, () => WireConnection.open(b.host, b.port)));
+  const conns = await Promise.all(Array.from({ length: o.connections }, () => Connection.connect({ host: b.host, port: b.port, clientId: "weir-bench" })));
   let records = 0;
   let bytes = 0;
   let fetches = 0;
   const cpu = cpuMeter(b);
   const t0 = process.hrtime.bigint();
-  const fetchAll = async (conn: WireConnection, partitions: number[]): Promise<void> => {
+  const fetchAll = async (conn: Connection, partitions: number[]): Promise<void> => {
     const offsets = new Map(partitions.map((p) => [p, 0]));
     const ends = new Map<number, number>();
     const unfinished = (): number[] => partitions.filter((p) => ends.get(p) === undefined || offsets.get(p)! < ends.get(p)!);
     let stalls = 0;
     for (let wanted = unfinished(); wanted.length > 0; wanted = unfinished()) {
       let got = 0;
-      const res = await conn.request(FetchRequest, FetchResponse, FETCH_VERSION, {
+      const res = await conn.send(ApiKey.Fetch, FETCH_VERSION, {
         replicaId: -1,
         maxWaitMs: 500,
         minBytes: 1,

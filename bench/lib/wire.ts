@@ -82,10 +82,12 @@ export class FrameSplitter {
   }
 }
 
-/** One connection: raw pipelined frames, or typed request/response calls (not both at once). */
+/**
+ * One load-generator connection: pre-encoded frames pipelined raw, answered through callbacks.
+ * Typed one-off requests (topic set-up) use src/client/wire instead.
+ */
 export class WireConnection {
   private readonly waiting: ((body: Buffer) => void)[] = [];
-  private nextCorrelationId = 1;
   private failure: Error | null = null;
 
   private constructor(readonly socket: Socket) {
@@ -140,18 +142,6 @@ export class WireConnection {
     }
     this.waiting.push(onResponse);
     return this.socket.write(frame);
-  }
-
-  /** Sends one request and decodes its response with `responseSchema`. */
-  async request<Req extends AnyMessage, Res extends AnyMessage>(schema: Req, responseSchema: Res, apiVersion: number, body: Encodable<Req>): Promise<Decoded<Res>> {
-    const frame = encodeRequestFrame(schema, apiVersion, body);
-    const id = this.nextCorrelationId++;
-    frame.writeInt32BE(id, CORRELATION_ID_OFFSET);
-    const res = await new Promise<Buffer>((resolve) => this.sendRaw(frame, resolve));
-    if (this.failure !== null) throw this.failure;
-    const decoded = decodeResponseFrame(responseSchema, apiVersion, res);
-    if (decoded.correlationId !== id) throw new Error(`correlation id ${decoded.correlationId} answers request ${id}`);
-    return decoded.body;
   }
 
   close(): void {

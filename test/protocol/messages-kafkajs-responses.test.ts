@@ -1,7 +1,7 @@
 // Golden cross-checks of our response encoders against kafkajs 2.2.4's response decoders
 // (node_modules/kafkajs/src/protocol/requests/<api>/v<N>/response.js): every response kafkajs can
 // read, encoded by us, must decode in kafkajs to the values we wrote.
-import assert from "node:assert/strict";
+import { assertSubset } from "../helpers/assert-subset.js";
 import { createRequire } from "node:module";
 import { describe, it } from "node:test";
 import {
@@ -24,17 +24,6 @@ const require = createRequire(import.meta.url);
 /** The shape of a kafkajs response module. */
 interface KafkajsResponse {
   decode: (raw: Buffer) => Promise<unknown>;
-}
-
-/** Fails unless every field given in `expected` has that value in `actual`. */
-function assertSubset(actual: unknown, expected: unknown, path: string): void {
-  if (expected !== null && typeof expected === "object" && !Buffer.isBuffer(expected)) {
-    assert.ok(actual !== null && typeof actual === "object", `${path}: expected an object or array, got ${String(actual)}`);
-    if (Array.isArray(expected)) assert.equal((actual as unknown[]).length, expected.length, `${path}.length`);
-    for (const [k, v] of Object.entries(expected)) assertSubset((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
-    return;
-  }
-  assert.deepStrictEqual(actual, expected, path);
 }
 
 interface Case {

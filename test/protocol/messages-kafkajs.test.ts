@@ -2,6 +2,7 @@
 // (node_modules/kafkajs/src/protocol/requests/<api>/v<N>/request.js). For each (API, version)
 // kafkajs implements, the same request encoded by kafkajs and by our schema must give identical
 // body bytes, and our decoder must read kafkajs's bytes back into the intended values.
+import { assertSubset } from "../helpers/assert-subset.js";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { describe, it } from "node:test";
@@ -41,17 +42,6 @@ async function kafkajsBody(api: string, version: number, args: unknown): Promise
   const request = factory(args);
   assert.equal(request.apiVersion, version);
   return { apiKey: request.apiKey, body: (await request.encode()).buffer };
-}
-
-/** Fails unless every field given in `expected` has that value in `actual` (other fields are defaults). */
-function assertSubset(actual: unknown, expected: unknown, path: string): void {
-  if (expected !== null && typeof expected === "object" && !Buffer.isBuffer(expected)) {
-    assert.ok(actual !== null && typeof actual === "object", `${path}: expected an object or array`);
-    if (Array.isArray(expected)) assert.equal((actual as unknown[]).length, expected.length, `${path}.length`);
-    for (const [k, v] of Object.entries(expected)) assertSubset((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
-    return;
-  }
-  assert.deepStrictEqual(actual, expected, path);
 }
 
 interface Case {
