@@ -33,7 +33,13 @@ export type WeirErrorCode =
   /** A well-formed record the log refuses (a keyless record on a compacted topic: Kafka's INVALID_RECORD). */
   | "INVALID_RECORD"
   /** A record timestamp outside the topic's message.timestamp.before/after.max.ms bounds. */
-  | "INVALID_TIMESTAMP";
+  | "INVALID_TIMESTAMP"
+  /** A query that does not analyse: an unknown column or function, a type mismatch (Spark's AnalysisException). */
+  | "ANALYSIS"
+  /** A SQL expression or DDL type string that does not parse (Spark's ParseException). */
+  | "PARSE"
+  /** A fault while a query runs: an ANSI cast or arithmetic failure, a FAILFAST malformed record, a UDF that threw. */
+  | "EXECUTION";
 
 /** Options for {@link WeirError}. */
 export interface WeirErrorOptions {
