@@ -39,7 +39,9 @@ export type WeirErrorCode =
   /** A SQL expression or DDL type string that does not parse (Spark's ParseException). */
   | "PARSE"
   /** A fault while a query runs: an ANSI cast or arithmetic failure, a FAILFAST malformed record, a UDF that threw. */
-  | "EXECUTION";
+  | "EXECUTION"
+  /** A streaming checkpoint that is damaged, or was written by an incompatible query. */
+  | "CHECKPOINT";
 
 /** Options for {@link WeirError}. */
 export interface WeirErrorOptions {

@@ -1,0 +1,360 @@
+/**
+ * A streaming query's checkpoint directory, in Spark's layout so the files read the same:
+ *
+ *   <checkpointLocation>/metadata        {"id":"<query uuid>", "weir":{...query fingerprint}}
+ *   <checkpointLocation>/offsets/<N>     v1 / {"batchWatermarkMs":..,"batchTimestampMs":..,"conf":{..}} / one line per source
+ *   <checkpointLocation>/commits/<N>     v1 / {"nextBatchWatermarkMs":..}
+ *   <checkpointLocation>/state/<operator>/<partition>/...   (the state store's files)
+ *
+ * The micro-batch protocol: plan the batch's offset ranges → write offsets/N → run the batch and
+ * commit its state version and sink output (keyed by N) → write commits/N. A restart reads the
+ * latest entries and re-runs an uncommitted batch N with exactly the ranges in offsets/N.
+ *
+ * As in Arroyo, decisions are pure: {@link readCheckpointFacts} gathers what is on disk,
+ * {@link decideNextBatch} says what to run, the executor performs it. Every file is replaced
+ * atomically (temporary file, fsync, rename, fsync of the directory), so a crash leaves either
+ * the old or the new content; anything else found there is damage from outside and is reported
+ * naming the file, never skipped.
+ */
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { writeFileDurably, type LogFs } from "../../log/fs.js";
+import { WeirError } from "../../util/errors.js";
+
+/** One source's offsets as its JSON (for Kafka `{"topic":{"0":23}}`); null when it has none yet (Spark's "-"). */
+export type SourceOffset = Record<string, unknown> | unknown[] | string | number | boolean | null;
+
+/** Spark's OffsetSeq: what a batch reads, written before it runs. */
+export interface OffsetSeqEntry {
+  readonly batchId: number;
+  /** The event-time watermark the batch runs with (ms); 0 before any watermark. */
+  readonly batchWatermarkMs: number;
+  /** The batch's processing time (ms since the epoch): current_timestamp() inside the batch. */
+  readonly batchTimestampMs: number;
+  /** Settings that must not change across restarts (Spark keeps shuffle partitions and state formats here). */
+  readonly conf: Readonly<Record<string, string>>;
+  /** One end offset per source, in the query's source order, as the source's JSON; null when a source has none yet (Spark's "-"). */
+  readonly sources: readonly SourceOffset[];
+}
+
+/** Spark's CommitMetadata: written once a batch's output and state are committed. */
+export interface CommitEntry {
+  readonly batchId: number;
+  readonly nextBatchWatermarkMs: number;
+}
+
+/**
+ * What must stay the same for a checkpoint to be reused: the sources (in order) and the stateful
+ * operators. Stateless changes (a new filter, another projection) are allowed, as in Spark.
+ */
+export interface QueryFingerprint {
+  /** One description per source, e.g. `kafka[subscribe=events]`. */
+  readonly sources: readonly string[];
+  /** One description per stateful operator, e.g. `aggregate(keys: word string; state: count bigint)`. */
+  readonly statefulOperators: readonly string[];
+}
+
+/** The `metadata` file. */
+export interface CheckpointMetadata {
+  /** The query's id, stable across restarts (StreamingQuery.id). */
+  readonly id: string;
+  readonly fingerprint: QueryFingerprint;
+}
+
+/** What {@link readCheckpointFacts} found. */
+export interface CheckpointFacts {
+  /** The newest offsets entry, and the one before it (the start of the newest batch). */
+  readonly latestOffsets: OffsetSeqEntry | null;
+  readonly previousOffsets: OffsetSeqEntry | null;
+  readonly latestCommit: CommitEntry | null;
+}
+
+/** What to run next, from {@link decideNextBatch}. */
+export type BatchDecision =
+  /** A new query: batch 0 starts at the sources' starting offsets. */
+  | { readonly kind: "start"; readonly batchId: 0; readonly watermarkMs: 0 }
+  /** Batch `batchId` was planned but not committed: run it again with the same ranges. */
+  | {
+      readonly kind: "rerun";
+      readonly batchId: number;
+      readonly entry: OffsetSeqEntry;
+      /** Where the batch starts: the previous batch's end offsets (null: the sources' starting offsets). */
+      readonly startOffsets: readonly SourceOffset[] | null;
+      readonly watermarkMs: number;
+    }
+  /** Every planned batch was committed: plan a new one from the latest end offsets. */
+  | { readonly kind: "next"; readonly batchId: number; readonly startOffsets: readonly SourceOffset[]; readonly watermarkMs: number };
+
+/** Spark's default spark.sql.streaming.minBatchesToRetain. */
+export const MIN_BATCHES_TO_RETAIN = 100;
+
+const VERSION_LINE = "v1";
+
+/** Every path of a checkpoint comes from here. */
+export class CheckpointPaths {
+  constructor(readonly root: string) {}
+  get metadata(): string {
+    return join(this.root, "metadata");
+  }
+  get offsetsDir(): string {
+    return join(this.root, "offsets");
+  }
+  get commitsDir(): string {
+    return join(this.root, "commits");
+  }
+  offsets(batchId: number): string {
+    return join(this.offsetsDir, String(batchId));
+  }
+  commit(batchId: number): string {
+    return join(this.commitsDir, String(batchId));
+  }
+  /** The state store directory of one operator's partition. */
+  state(operatorId: number, partition: number): string {
+    return join(this.root, "state", String(operatorId), String(partition));
+  }
+}
+
+function corrupt(path: string, what: string, cause?: unknown): WeirError {
+  return new WeirError("CHECKPOINT", `checkpoint file ${path} is corrupt: ${what}. Restore it from a backup or start the query with a new checkpointLocation.`, {
+    cause,
+    details: { path },
+  });
+}
+
+function parseJsonLine(path: string, line: string | undefined, what: string): unknown {
+  if (line === undefined || line === "") throw corrupt(path, `${what} is missing (the file is truncated)`);
+  try {
+    return JSON.parse(line) as unknown;
+  } catch (e) {
+    throw corrupt(path, `${what} is not valid JSON (${(e as Error).message})`, e);
+  }
+}
+
+function readLines(fs: LogFs, path: string): string[] {
+  const text = fs.readFile(path).toString("utf8");
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  if (lines.length === 0) throw corrupt(path, "the file is empty");
+  if (lines[0] !== VERSION_LINE) {
+    const m = /^v(\d+)$/.exec(lines[0]);
+    if (m !== null && Number(m[1]) > 1) {
+      throw new WeirError("CHECKPOINT", `checkpoint file ${path} has log version ${m[1]}, newer than this Weir understands (1). Upgrade Weir.`, { details: { path } });
+    }
+    throw corrupt(path, `the first line must be "${VERSION_LINE}", found ${JSON.stringify(lines[0].slice(0, 40))}`);
+  }
+  return lines;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function finiteNumber(path: string, o: Record<string, unknown>, key: string): number {
+  const v = o[key];
+  if (typeof v !== "number" || !Number.isFinite(v)) throw corrupt(path, `"${key}" must be a number, found ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Parses offsets/N; throws a CHECKPOINT error naming the file on any damage. */
+export function parseOffsetsFile(path: string, batchId: number, text: string): OffsetSeqEntry {
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  if (lines.length === 0) throw corrupt(path, "the file is empty");
+  if (lines[0] !== VERSION_LINE) throw corrupt(path, `the first line must be "${VERSION_LINE}"`);
+  const meta = parseJsonLine(path, lines[1], "the batch metadata line");
+  if (!isObject(meta)) throw corrupt(path, "the batch metadata line is not a JSON object");
+  const conf = meta.conf ?? {};
+  if (!isObject(conf) || !Object.values(conf).every((v) => typeof v === "string")) throw corrupt(path, `"conf" must map names to strings`);
+  const sources = lines.slice(2).map((l, i) => (l === "-" ? null : (parseJsonLine(path, l, `the offsets of source ${i}`) as SourceOffset)));
+  return {
+    batchId,
+    batchWatermarkMs: finiteNumber(path, meta, "batchWatermarkMs"),
+    batchTimestampMs: finiteNumber(path, meta, "batchTimestampMs"),
+    conf: conf as Record<string, string>,
+    sources,
+  };
+}
+
+/** The text of offsets/N. */
+export function formatOffsetsFile(e: OffsetSeqEntry): string {
+  const meta = JSON.stringify({ batchWatermarkMs: e.batchWatermarkMs, batchTimestampMs: e.batchTimestampMs, conf: e.conf });
+  return [VERSION_LINE, meta, ...e.sources.map((s) => (s === null ? "-" : JSON.stringify(s)))].join("\n");
+}
+
+/** Parses commits/N. */
+export function parseCommitFile(path: string, batchId: number, text: string): CommitEntry {
+  const lines = text.split("\n");
+  if (lines[0] !== VERSION_LINE) throw corrupt(path, `the first line must be "${VERSION_LINE}"`);
+  const meta = parseJsonLine(path, lines[1], "the commit metadata line");
+  if (!isObject(meta)) throw corrupt(path, "the commit metadata line is not a JSON object");
+  return { batchId, nextBatchWatermarkMs: finiteNumber(path, meta, "nextBatchWatermarkMs") };
+}
+
+/** Batch ids present in a log directory (files named by a decimal number), ascending. Temporary files are ignored. */
+function batchIds(fs: LogFs, dir: string): number[] {
+  if (fs.stat(dir) === null) return [];
+  const ids: number[] = [];
+  for (const name of fs.readdir(dir)) {
+    if (/^\d+$/.test(name)) ids.push(Number(name));
+    else if (!name.endsWith(".tmp") && !name.startsWith(".")) throw corrupt(join(dir, name), "unexpected file in a checkpoint log directory");
+  }
+  return ids.sort((a, b) => a - b);
+}
+
+/** Reads the facts {@link decideNextBatch} needs: the newest two offsets entries and the newest commit. */
+export function readCheckpointFacts(fs: LogFs, paths: CheckpointPaths): CheckpointFacts {
+  const offsetIds = batchIds(fs, paths.offsetsDir);
+  const commitIds = batchIds(fs, paths.commitsDir);
+  const readOffsets = (id: number | undefined): OffsetSeqEntry | null => {
+    if (id === undefined) return null;
+    readLines(fs, paths.offsets(id));
+    return parseOffsetsFile(paths.offsets(id), id, fs.readFile(paths.offsets(id)).toString("utf8"));
+  };
+  const latestOffsets = readOffsets(offsetIds.at(-1));
+  const previousId = offsetIds.at(-2);
+  const previousOffsets = previousId !== undefined && previousId === offsetIds.at(-1)! - 1 ? readOffsets(previousId) : null;
+  const commitId = commitIds.at(-1);
+  let latestCommit: CommitEntry | null = null;
+  if (commitId !== undefined) {
+    readLines(fs, paths.commit(commitId));
+    latestCommit = parseCommitFile(paths.commit(commitId), commitId, fs.readFile(paths.commit(commitId)).toString("utf8"));
+  }
+  return { latestOffsets, previousOffsets, latestCommit };
+}
+
+/**
+ * Decides what a (re)started query runs next. Pure: the same facts always give the same decision.
+ * Throws a CHECKPOINT error when the facts cannot come from this protocol (a commit without its
+ * offsets, a gap of more than one batch).
+ */
+export function decideNextBatch(facts: CheckpointFacts, root: string): BatchDecision {
+  const { latestOffsets, previousOffsets, latestCommit } = facts;
+  if (latestOffsets === null) {
+    if (latestCommit !== null) throw corrupt(join(root, "commits", String(latestCommit.batchId)), "a commit exists but no offsets were ever written");
+    return { kind: "start", batchId: 0, watermarkMs: 0 };
+  }
+  const n = latestOffsets.batchId;
+  if (latestCommit !== null && latestCommit.batchId > n) {
+    throw corrupt(join(root, "commits", String(latestCommit.batchId)), `batch ${latestCommit.batchId} is committed but the newest offsets are for batch ${n}`);
+  }
+  if (latestCommit !== null && latestCommit.batchId === n) {
+    return { kind: "next", batchId: n + 1, startOffsets: latestOffsets.sources, watermarkMs: latestCommit.nextBatchWatermarkMs };
+  }
+  if (latestCommit !== null && latestCommit.batchId < n - 1) {
+    throw corrupt(join(root, "offsets", String(n)), `batches ${latestCommit.batchId + 1}..${n - 1} have offsets but no commit; only the newest batch may be uncommitted`);
+  }
+  if (n > 0 && previousOffsets === null) throw corrupt(join(root, "offsets", String(n - 1)), `the offsets of batch ${n - 1}, where batch ${n} starts, are missing`);
+  return {
+    kind: "rerun",
+    batchId: n,
+    entry: latestOffsets,
+    startOffsets: n === 0 ? null : previousOffsets!.sources,
+    watermarkMs: latestOffsets.batchWatermarkMs,
+  };
+}
+
+/** Lists how the stored fingerprint differs from the current query's; empty when compatible. */
+export function fingerprintDifferences(stored: QueryFingerprint, current: QueryFingerprint): string[] {
+  const out: string[] = [];
+  if (stored.sources.length !== current.sources.length) {
+    out.push(`the query had ${stored.sources.length} source(s) and now has ${current.sources.length}`);
+  }
+  const n = Math.min(stored.sources.length, current.sources.length);
+  for (let i = 0; i < n; i++) {
+    if (stored.sources[i] !== current.sources[i]) out.push(`source ${i} was ${stored.sources[i]} and is now ${current.sources[i]}`);
+  }
+  if (stored.statefulOperators.join("\n") !== current.statefulOperators.join("\n")) {
+    out.push(`the stateful operators were [${stored.statefulOperators.join("; ")}] and are now [${current.statefulOperators.join("; ")}]`);
+  }
+  return out;
+}
+
+/** A checkpoint directory opened for one run of a query. */
+export class Checkpoint {
+  private constructor(
+    private readonly fs: LogFs,
+    readonly paths: CheckpointPaths,
+    readonly metadata: CheckpointMetadata,
+  ) {}
+
+  /**
+   * Opens (creating when new) the checkpoint at `root` for a query with `fingerprint`. A
+   * checkpoint written by an incompatible query is refused with the differences listed.
+   */
+  static async open(fs: LogFs, root: string, fingerprint: QueryFingerprint): Promise<Checkpoint> {
+    const paths = new CheckpointPaths(root);
+    for (const dir of [root, paths.offsetsDir, paths.commitsDir]) if (fs.stat(dir) === null) fs.mkdir(dir);
+    if (fs.stat(paths.metadata) === null) {
+      const metadata: CheckpointMetadata = { id: randomUUID(), fingerprint };
+      await writeFileDurably(fs, paths.metadata, Buffer.from(JSON.stringify({ id: metadata.id, weir: { fingerprint } }) + "\n"));
+      return new Checkpoint(fs, paths, metadata);
+    }
+    const stored = parseJsonLine(paths.metadata, fs.readFile(paths.metadata).toString("utf8").split("\n")[0], "the metadata line");
+    if (!isObject(stored) || typeof stored.id !== "string") throw corrupt(paths.metadata, `expected {"id": "<uuid>", ...}`);
+    const weir = stored.weir;
+    const fp = isObject(weir) ? weir.fingerprint : undefined;
+    if (!isObject(fp) || !Array.isArray(fp.sources) || !Array.isArray(fp.statefulOperators)) {
+      throw corrupt(paths.metadata, "the query fingerprint is missing (was it written by Spark? Weir cannot resume Spark's state)");
+    }
+    const storedFp: QueryFingerprint = { sources: fp.sources.map(String), statefulOperators: fp.statefulOperators.map(String) };
+    const diffs = fingerprintDifferences(storedFp, fingerprint);
+    if (diffs.length > 0) {
+      throw new WeirError(
+        "CHECKPOINT",
+        `the query cannot resume from checkpoint ${root}: it is not compatible with the query that wrote it (${diffs.join("; ")}). ` +
+          "Use a new checkpointLocation, or restore the original query.",
+        { details: { path: root, differences: diffs } },
+      );
+    }
+    return new Checkpoint(fs, paths, { id: stored.id, fingerprint: storedFp });
+  }
+
+  /** The facts on disk now. */
+  facts(): CheckpointFacts {
+    return readCheckpointFacts(this.fs, this.paths);
+  }
+
+  /** What to run next. */
+  decide(): BatchDecision {
+    return decideNextBatch(this.facts(), this.paths.root);
+  }
+
+  /**
+   * Writes offsets/N before batch N runs. Rewriting an existing entry with other content is
+   * refused: it means another run of the query is writing this checkpoint concurrently.
+   */
+  async writeOffsets(entry: OffsetSeqEntry): Promise<void> {
+    const path = this.paths.offsets(entry.batchId);
+    const text = formatOffsetsFile(entry);
+    if (this.fs.stat(path) !== null) {
+      const existing = parseOffsetsFile(path, entry.batchId, this.fs.readFile(path).toString("utf8"));
+      if (JSON.stringify(existing.sources) === JSON.stringify(entry.sources)) return;
+      throw new WeirError("CHECKPOINT", `${path} already holds other offsets: is another run of this query using checkpoint ${this.paths.root}?`, {
+        details: { path },
+      });
+    }
+    await writeFileDurably(this.fs, path, Buffer.from(text));
+  }
+
+  /** Writes commits/N once batch N's sink output and state are committed. */
+  async writeCommit(entry: CommitEntry): Promise<void> {
+    await writeFileDurably(this.fs, this.paths.commit(entry.batchId), Buffer.from(`${VERSION_LINE}\n${JSON.stringify({ nextBatchWatermarkMs: entry.nextBatchWatermarkMs })}`));
+  }
+
+  /** Deletes offsets and commits older than the newest `retain` batches (Spark's minBatchesToRetain). */
+  purge(retain: number = MIN_BATCHES_TO_RETAIN): number {
+    let removed = 0;
+    for (const dir of [this.paths.offsetsDir, this.paths.commitsDir]) {
+      const ids = batchIds(this.fs, dir);
+      const newest = ids.at(-1);
+      if (newest === undefined) continue;
+      for (const id of ids) {
+        if (id <= newest - retain) {
+          this.fs.unlink(join(dir, String(id)));
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}
