@@ -1,0 +1,177 @@
+/** JSON functions: from_json, to_json, get_json_object, json_array_length. */
+import type { ArgInfo, ScalarFunction } from "../expr/ast.js";
+import type { DataType } from "../types.js";
+import { IntegerType, StringType, parseDataType } from "../types.js";
+import { WeirError } from "../../util/errors.js";
+import { coerceArg, constArg, scalar } from "./define.js";
+import { analysisError, unexpectedInputType } from "./errors.js";
+import { compileJsonConverter, compileJsonWriter } from "./json-convert.js";
+
+function isDataType(v: unknown): v is DataType {
+  return typeof v === "object" && v !== null && typeof (v as { kind?: unknown }).kind === "string";
+}
+
+/** The schema argument of from_json: a DDL string (`a INT, b STRING`, `struct<...>`, `array<...>`, `map<...>`) or a DataType. */
+function schemaArg(args: readonly ArgInfo[]): DataType {
+  const v = constArg("from_json", args, 1, "schema");
+  if (isDataType(v)) return v;
+  if (typeof v === "string") {
+    try {
+      return parseDataType(v);
+    } catch (e) {
+      throw new WeirError("ANALYSIS", `[INVALID_SCHEMA.PARSE_ERROR] The input schema ${JSON.stringify(v)} is not a valid schema string: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  throw new WeirError("ANALYSIS", `[INVALID_SCHEMA.NON_STRING_LITERAL] The input schema of from_json must be a string literal or a struct type, got ${String(v)}.`);
+}
+
+function optionsArg(args: readonly ArgInfo[], i: number): Map<string, string> {
+  const out = new Map<string, string>();
+  if (args.length <= i) return out;
+  const v = constArg("from_json", args, i, "options");
+  if (v instanceof Map) for (const [k, x] of v) out.set(String(k).toLowerCase(), String(x));
+  else if (typeof v === "object" && v !== null) for (const [k, x] of Object.entries(v)) out.set(k.toLowerCase(), String(x));
+  return out;
+}
+
+const fromJson = scalar({
+  name: "from_json",
+  minArgs: 2,
+  maxArgs: 3,
+  resolve(args) {
+    const t = schemaArg(args);
+    if (t.kind !== "struct" && t.kind !== "array" && t.kind !== "map") {
+      throw analysisError("from_json", `[DATATYPE_MISMATCH.INVALID_JSON_SCHEMA] the schema must be a struct, array or map, got ${t.kind}.`);
+    }
+    const mode = (optionsArg(args, 2).get("mode") ?? "PERMISSIVE").toUpperCase();
+    if (mode !== "PERMISSIVE" && mode !== "FAILFAST") {
+      throw analysisError("from_json", `[PARSE_MODE_UNSUPPORTED] from_json supports the modes PERMISSIVE and FAILFAST, got ${mode}.`);
+    }
+    return { dataType: t, coerceTo: [coerceArg("from_json", args, 0, "string"), undefined, undefined].slice(0, args.length) };
+  },
+  build(args) {
+    const t = schemaArg(args);
+    const failFast = (optionsArg(args, 2).get("mode") ?? "").toUpperCase() === "FAILFAST";
+    const conv = compileJsonConverter(t, !failFast);
+    // PERMISSIVE: text that is not JSON gives a struct of nulls (Spark 3+), null for arrays and maps.
+    const onBad = t.kind === "struct" ? (): unknown => t.fields.map(() => null) : (): unknown => null;
+    return (v) => {
+      const text = v[0] as string;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        if (failFast) throw new WeirError("EXECUTION", `[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record parsing: ${text.slice(0, 80)}. Parse Mode: FAILFAST.`, { cause: e });
+        return onBad();
+      }
+      if (parsed === null) return null;
+      try {
+        return conv(parsed);
+      } catch (e) {
+        if (failFast) throw new WeirError("EXECUTION", `[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record parsing: ${text.slice(0, 80)}. Parse Mode: FAILFAST.`, { cause: e });
+        return onBad();
+      }
+    };
+  },
+});
+
+const toJson = scalar({
+  name: "to_json",
+  minArgs: 1,
+  maxArgs: 2,
+  resolve(args) {
+    const k = args[0].dataType.kind;
+    if (k !== "struct" && k !== "array" && k !== "map") throw unexpectedInputType("to_json", 0, '("STRUCT" or "ARRAY" or "MAP")', args[0].dataType);
+    return { dataType: StringType };
+  },
+  build(args) {
+    const w = compileJsonWriter(args[0].dataType);
+    return (v) => w(v[0]);
+  },
+});
+
+type PathStep = { kind: "key"; name: string } | { kind: "index"; index: number } | { kind: "wildcard" };
+
+/** Parses get_json_object's JSONPath subset: `$`, `.name`, `['name']`, `[n]`, `[*]`; null when invalid. */
+export function parseJsonPath(path: string): PathStep[] | null {
+  if (!path.startsWith("$")) return null;
+  const steps: PathStep[] = [];
+  let i = 1;
+  while (i < path.length) {
+    if (path[i] === ".") {
+      const m = /^[^.[\]]+/.exec(path.slice(i + 1));
+      if (m === null) return null;
+      steps.push(m[0] === "*" ? { kind: "wildcard" } : { kind: "key", name: m[0] });
+      i += 1 + m[0].length;
+    } else if (path[i] === "[") {
+      const end = path.indexOf("]", i);
+      if (end < 0) return null;
+      const inner = path.slice(i + 1, end).trim();
+      if (inner === "*") steps.push({ kind: "wildcard" });
+      else if (/^\d+$/.test(inner)) steps.push({ kind: "index", index: Number(inner) });
+      else if (/^'.*'$/.test(inner)) steps.push({ kind: "key", name: inner.slice(1, -1) });
+      else return null;
+      i = end + 1;
+    } else return null;
+  }
+  return steps;
+}
+
+function walk(v: unknown, steps: readonly PathStep[], k: number): unknown {
+  if (k === steps.length) return v;
+  if (v === null || typeof v !== "object") return undefined;
+  const s = steps[k];
+  if (s.kind === "key") {
+    if (Array.isArray(v) || !Object.hasOwn(v, s.name)) return undefined;
+    return walk((v as Record<string, unknown>)[s.name], steps, k + 1);
+  }
+  if (!Array.isArray(v)) return undefined;
+  if (s.kind === "index") return s.index < v.length ? walk(v[s.index], steps, k + 1) : undefined;
+  const all = v.map((x) => walk(x, steps, k + 1)).filter((x) => x !== undefined);
+  return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
+}
+
+const getJsonObject = scalar({
+  name: "get_json_object",
+  minArgs: 2,
+  resolve(args) {
+    return { dataType: StringType, coerceTo: [coerceArg("get_json_object", args, 0, "string"), coerceArg("get_json_object", args, 1, "string")] };
+  },
+  build(args) {
+    const fixed = args[1].foldable && typeof args[1].value === "string" ? parseJsonPath(args[1].value) : undefined;
+    return (v) => {
+      const steps = fixed !== undefined ? fixed : parseJsonPath(v[1] as string);
+      if (steps === null) return null;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(v[0] as string);
+      } catch {
+        return null;
+      }
+      const r = walk(parsed, steps, 0);
+      if (r === undefined || r === null) return null;
+      return typeof r === "string" ? r : JSON.stringify(r);
+    };
+  },
+});
+
+const jsonArrayLength = scalar({
+  name: "json_array_length",
+  minArgs: 1,
+  resolve(args) {
+    return { dataType: IntegerType, coerceTo: [coerceArg("json_array_length", args, 0, "string")] };
+  },
+  build() {
+    return (v) => {
+      try {
+        const p: unknown = JSON.parse(v[0] as string);
+        return Array.isArray(p) ? p.length : null;
+      } catch {
+        return null;
+      }
+    };
+  },
+});
+
+/** Every JSON function of this module. */
+export const JSON_FUNCTIONS: readonly (readonly [ScalarFunction, ...string[]])[] = [[fromJson], [toJson], [getJsonObject], [jsonArrayLength]];
