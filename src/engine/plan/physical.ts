@@ -1,0 +1,93 @@
+/**
+ * Physical planning: one operator per optimized logical node, choosing the join strategy (hash
+ * join on equality keys, nested loop otherwise) and translating pushed scan filters.
+ */
+import type { RExpr } from "./expressions.js";
+import { referencedIds, splitConjuncts } from "./expressions.js";
+import type { LogicalPlan } from "./logical.js";
+import { planString } from "./names.js";
+import { conjunction } from "./resolve.js";
+import { scanFilters } from "./optimizer.js";
+import type { PhysicalOp } from "../exec/operator.js";
+import { EmptyExec, ScanExec } from "../exec/scan.js";
+import { FilterExec, GenerateExec, LimitExec, ProjectExec, UnionExec } from "../exec/narrow.js";
+import { DedupExec, HashAggregateExec } from "../exec/aggregate.js";
+import { JoinExec, type JoinKeys } from "../exec/join.js";
+import { SortExec } from "../exec/sort.js";
+import { WindowExec } from "../exec/window.js";
+
+/** Builds the operator tree of an optimized plan. */
+export function physicalPlan(p: LogicalPlan): PhysicalOp {
+  switch (p.kind) {
+    case "scan":
+      return new ScanExec(p.source, p.output, p.columns, scanFilters(p), p.pushedFilters.map(planString));
+    case "empty":
+      return new EmptyExec(p.output);
+    case "project":
+      return new ProjectExec(physicalPlan(p.child), p.list);
+    case "filter":
+      return new FilterExec(physicalPlan(p.child), p.condition);
+    case "aggregate":
+      return new HashAggregateExec(physicalPlan(p.child), p.keys, p.aggs);
+    case "window":
+      return new WindowExec(physicalPlan(p.child), p.exprs, p.output);
+    case "generate":
+      return new GenerateExec(physicalPlan(p.child), p.generator, p.arg, p.generatorOutput, p.output);
+    case "sort":
+      return new SortExec(physicalPlan(p.child), p.keys);
+    case "limit":
+      return new LimitExec(physicalPlan(p.child), p.n);
+    case "union":
+      return new UnionExec(p.children.map(physicalPlan), p.output);
+    case "dedup":
+      return new DedupExec(physicalPlan(p.child), p.keys);
+    case "alias":
+      return physicalPlan(p.child);
+    case "join": {
+      const { keys, residual } = joinKeys(p);
+      return new JoinExec(physicalPlan(p.left), physicalPlan(p.right), p.how, keys, residual, p.output);
+    }
+  }
+}
+
+/** Splits a join condition into equality keys (left side = right side) and the rest. */
+function joinKeys(j: Extract<LogicalPlan, { kind: "join" }>): { keys: JoinKeys | null; residual: RExpr | null } {
+  if (j.condition === null) return { keys: null, residual: null };
+  const leftIds = new Set(j.left.output.map((a) => a.id));
+  const rightIds = new Set(j.right.output.map((a) => a.id));
+  const within = (e: RExpr, ids: Set<number>): boolean => {
+    const r = referencedIds(e);
+    return r.size > 0 && [...r].every((id) => ids.has(id));
+  };
+  const conjuncts = splitConjuncts(j.condition);
+  const pick = (op: string): { left: RExpr[]; right: RExpr[]; used: Set<RExpr> } => {
+    const left: RExpr[] = [];
+    const right: RExpr[] = [];
+    const used = new Set<RExpr>();
+    for (const c of conjuncts) {
+      if (c.kind !== "call" || c.name !== op || c.args.length !== 2) continue;
+      const [a, b] = c.args;
+      if (within(a, leftIds) && within(b, rightIds)) {
+        left.push(a);
+        right.push(b);
+        used.add(c);
+      } else if (within(b, leftIds) && within(a, rightIds)) {
+        left.push(b);
+        right.push(a);
+        used.add(c);
+      }
+    }
+    return { left, right, used };
+  };
+  let found = pick("=");
+  let nullSafe = false;
+  if (found.left.length === 0) {
+    found = pick("<=>");
+    nullSafe = true;
+  }
+  const rest = conjuncts.filter((c) => !found.used.has(c));
+  return {
+    keys: found.left.length === 0 ? null : { left: found.left, right: found.right, nullSafe },
+    residual: rest.length === 0 ? null : conjunction(rest),
+  };
+}
