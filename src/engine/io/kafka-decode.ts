@@ -1,0 +1,214 @@
+/**
+ * The Kafka source's hot loop: record batch v2 bytes straight into rows of the projected
+ * columns, with no object per record beyond the row array and the Buffer views of the key and
+ * value it needs (a record's headers are only decoded when the headers column is asked for).
+ *
+ *   Record => length:varint attributes:int8 timestampDelta:varlong offsetDelta:varint
+ *             keyLength:varint key valueLength:varint value [Header]
+ *
+ * The batch's frame (lengths, magic, CRC-32C) is checked first (validateBatchFrame); every
+ * length inside is checked against the record's bounds, and anything inconsistent is handed to
+ * the protocol's own decoder (iterateRecords), which throws the precise CORRUPT_BATCH error.
+ */
+import {
+  ATTR_CODEC_MASK,
+  ATTR_LOG_APPEND_TIME,
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD,
+  compressionOf,
+  decompress,
+  iterateRecords,
+  readBatchHeader,
+  validateBatchFrame,
+  type BatchHeader,
+} from "../../protocol/records/index.js";
+import { WeirError } from "../../util/errors.js";
+import { limits } from "../../util/limits.js";
+import type { Row } from "../types.js";
+
+// Column positions in the Kafka source schema.
+export const KEY = 0;
+export const VALUE = 1;
+export const TOPIC = 2;
+export const PARTITION = 3;
+export const OFFSET = 4;
+export const TIMESTAMP = 5;
+export const TIMESTAMP_TYPE = 6;
+export const HEADERS = 7;
+
+/** Position after the last varint read (module scratch: reads allocate nothing). */
+let vpos = 0;
+/** Set when a read ran out of bounds; the caller then re-decodes slowly for the precise error. */
+let bad = false;
+
+/** A zigzag varint (up to 5 bytes) or varlong (up to 8, within ±2^52) at `pos`, not past `end`. */
+function varint(buf: Buffer, pos: number, end: number): number {
+  if (pos < end) {
+    const b = buf[pos];
+    if (b < 0x80) {
+      vpos = pos + 1;
+      return (b >>> 1) ^ -(b & 1);
+    }
+  }
+  return varintSlow(buf, pos, end);
+}
+
+function varintSlow(buf: Buffer, pos: number, end: number): number {
+  let u = 0;
+  let mul = 1;
+  for (let i = 0; i < 8 && pos < end; i++) {
+    const b = buf[pos++];
+    u += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) {
+      vpos = pos;
+      return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    }
+    mul *= 128;
+  }
+  bad = true;
+  vpos = end;
+  return 0;
+}
+
+/** Decodes the records of batches into rows of the columns `cols` (schema positions). */
+export class RowDecoder {
+  private readonly needKey: boolean;
+  private readonly needValue: boolean;
+  private readonly needHeaders: boolean;
+  private readonly valueOnly: boolean;
+
+  constructor(
+    private readonly cols: readonly number[],
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {
+    this.needKey = cols.includes(KEY);
+    this.needValue = cols.includes(VALUE);
+    this.needHeaders = cols.includes(HEADERS);
+    this.valueOnly = cols.length === 1 && cols[0] === VALUE;
+  }
+
+  /**
+   * Appends to `out` a row for every record of the batch at `at` with an offset in
+   * [from, until); returns the header. `framesChecked`: the fetch already checked the
+   * batch's frame and CRC (see LogFetchResult). Control batches give no rows (the caller skips them).
+   */
+  decode(records: Buffer, at: number, framesChecked: boolean, from: number, until: number, out: Row[]): BatchHeader {
+    const h = framesChecked ? readBatchHeader(records, at) : validateBatchFrame(records, at);
+    let buf = records;
+    let pos = at + BATCH_HEADER_BYTES;
+    let end = at + h.batchLength + BATCH_LOG_OVERHEAD;
+    if ((h.attributes & ATTR_CODEC_MASK) !== 0) {
+      buf = decompress(compressionOf(h.attributes), records.subarray(pos, end), limits.decompressedBytesMax);
+      pos = 0;
+      end = buf.length;
+    }
+    const timestampType = (h.attributes & ATTR_LOG_APPEND_TIME) !== 0 ? 1 : 0;
+    const fixedTimestamp = timestampType === 1 ? h.maxTimestamp : -1;
+    const mark = out.length;
+    bad = false;
+    let prevDelta = -1;
+    for (let i = 0; i < h.recordsCount; i++) {
+      const len = varint(buf, pos, end);
+      const body = vpos;
+      const recEnd = body + len;
+      if (bad || len < 6 || recEnd > end) return this.slow(records, at, mark, out);
+      const tsDelta = varint(buf, body + 1, recEnd);
+      const delta = varint(buf, vpos, recEnd);
+      if (delta <= prevDelta || delta > h.lastOffsetDelta) return this.slow(records, at, mark, out);
+      prevDelta = delta;
+      const offset = h.baseOffset + delta;
+      pos = recEnd;
+      if (offset < from) continue;
+      if (offset >= until) break;
+      const keyLen = varint(buf, vpos, recEnd);
+      if (keyLen < -1 || keyLen > recEnd - vpos) return this.slow(records, at, mark, out);
+      const key = keyLen >= 0 && this.needKey ? buf.subarray(vpos, vpos + keyLen) : null;
+      const valueLen = varint(buf, vpos + (keyLen > 0 ? keyLen : 0), recEnd);
+      if (bad || valueLen < -1 || valueLen > recEnd - vpos) return this.slow(records, at, mark, out);
+      const value = valueLen >= 0 && this.needValue ? buf.subarray(vpos, vpos + valueLen) : null;
+      if (this.valueOnly) {
+        out.push([value]);
+        continue;
+      }
+      const timestamp = fixedTimestamp >= 0 ? fixedTimestamp : h.baseTimestamp + tsDelta;
+      let headers: unknown[] | null = null;
+      if (this.needHeaders) {
+        headers = readHeaders(buf, vpos + (valueLen > 0 ? valueLen : 0), recEnd);
+        if (bad) return this.slow(records, at, mark, out);
+      }
+      out.push(this.row(key, value, offset, timestamp, timestampType, headers));
+    }
+    return h;
+  }
+
+  private row(key: Buffer | null, value: Buffer | null, offset: number, timestamp: number, timestampType: number, headers: unknown[] | null): Row {
+    const cols = this.cols;
+    const n = cols.length;
+    const row = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      switch (cols[i]) {
+        case KEY:
+          row[i] = key;
+          break;
+        case VALUE:
+          row[i] = value;
+          break;
+        case TOPIC:
+          row[i] = this.topic;
+          break;
+        case PARTITION:
+          row[i] = this.partition;
+          break;
+        case OFFSET:
+          row[i] = offset;
+          break;
+        case TIMESTAMP:
+          row[i] = timestamp * 1000;
+          break;
+        case TIMESTAMP_TYPE:
+          row[i] = timestampType;
+          break;
+        default:
+          row[i] = headers;
+      }
+    }
+    return row;
+  }
+
+  /** Drops the rows of a batch that did not decode and lets the protocol decoder throw its error. */
+  private slow(records: Buffer, at: number, mark: number, out: Row[]): never {
+    out.length = mark;
+    for (const _ of iterateRecords(records, at)) {
+      // Walking the records raises the precise CORRUPT_BATCH error.
+    }
+    throw new WeirError("CORRUPT_BATCH", `a record batch at position ${at} of a fetch does not decode`, { details: { position: at } });
+  }
+}
+
+/** A record's headers as Spark's array<struct<key, value>> (null when there are none). */
+function readHeaders(buf: Buffer, pos: number, recEnd: number): unknown[] | null {
+  const n = varint(buf, pos, recEnd);
+  if (n < 0 || n * 2 > recEnd - vpos) {
+    bad = true;
+    return null;
+  }
+  if (n === 0) return null;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const kl = varint(buf, vpos, recEnd);
+    if (bad || kl < 0 || kl > recEnd - vpos) {
+      bad = true;
+      return null;
+    }
+    const key = buf.toString("utf8", vpos, vpos + kl);
+    const vl = varint(buf, vpos + kl, recEnd);
+    if (bad || vl < -1 || vl > recEnd - vpos) {
+      bad = true;
+      return null;
+    }
+    out[i] = [key, vl < 0 ? null : buf.subarray(vpos, vpos + vl)];
+    vpos += Math.max(0, vl);
+  }
+  return out;
+}

@@ -1,0 +1,182 @@
+/**
+ * Spark's Kafka batch source over a {@link LogClient}: `spark.read.format("kafka")` with Spark's
+ * options (kafka-options.ts), schema and semantics.
+ *
+ *   key: binary, value: binary, topic: string, partition: int, offset: bigint,
+ *   timestamp: timestamp, timestampType: int[, headers: array<struct<key: string, value: binary>>]
+ *
+ * Offset ranges are fixed when the query runs ({@link ScanSource.partitions}); each scan
+ * partition then fetches raw record batches and decodes them lazily straight into rows: keys,
+ * values and header values are Buffer views of the fetched bytes, never copies. Control batches
+ * (transaction markers) are skipped; records before the range are skipped, the scan stops at its
+ * end. The next fetch is in flight while the current bytes are decoded.
+ *
+ * Pushed filters narrow what is read (the engine applies them again): `partition = n` / `IN`,
+ * offset comparisons, and a lower bound on `timestamp` (through ListOffsets by time, which is
+ * exact for lower bounds: every record before the offset it returns is older). Upper bounds on
+ * timestamps are not pushed: producers' timestamps need not grow with offsets.
+ */
+import type { LogClient, LogFetchResult } from "../../client/log-client.js";
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, isControlBatch, readBatchHeader } from "../../protocol/records/index.js";
+import { WeirError, isWeirError } from "../../util/errors.js";
+import type { ScanOptions, ScanPartition, ScanSource } from "../source.js";
+import { BinaryType, IntegerType, LongType, StringType, TimestampType, arrayOf, field, struct, type Row, type StructType } from "../types.js";
+import { parseKafkaReadOptions, type KafkaReadOptions } from "./kafka-options.js";
+import { dataLossError, planOffsetRanges, type OffsetRange } from "./kafka-plan.js";
+import { pushedBounds } from "./kafka-filters.js";
+import { HEADERS, KEY, OFFSET, PARTITION, RowDecoder, TIMESTAMP, TIMESTAMP_TYPE, TOPIC, VALUE } from "./kafka-decode.js";
+
+/** Tuning of a Kafka scan. */
+export interface KafkaSourceTuning {
+  /** Bytes asked for per fetch (default: `kafka.max.partition.fetch.bytes`, else 4 MiB). */
+  fetchBytes?: number;
+  /** Rows per yielded batch (default 4096). */
+  batchRows?: number;
+}
+
+const ALL = [KEY, VALUE, TOPIC, PARTITION, OFFSET, TIMESTAMP, TIMESTAMP_TYPE];
+const ALL_WITH_HEADERS = [...ALL, HEADERS];
+// Field positions in a batch header.
+const ATTRIBUTES = 21;
+const LAST_OFFSET_DELTA = 23;
+const FETCH_BYTES_DEFAULT = 4 * 1024 * 1024;
+const BATCH_ROWS_DEFAULT = 4096;
+
+/** The headers column's type: array<struct<key: string, value: binary>>. */
+export const KAFKA_HEADERS_TYPE = arrayOf(struct([field("key", StringType), field("value", BinaryType)]));
+
+/** Spark's Kafka source schema (every column nullable, as Spark declares them). */
+export function kafkaSchema(includeHeaders: boolean): StructType {
+  const fields = [
+    field("key", BinaryType),
+    field("value", BinaryType),
+    field("topic", StringType),
+    field("partition", IntegerType),
+    field("offset", LongType),
+    field("timestamp", TimestampType),
+    field("timestampType", IntegerType),
+  ];
+  if (includeHeaders) fields.push(field("headers", KAFKA_HEADERS_TYPE));
+  return struct(fields);
+}
+
+/**
+ * Builds Spark's Kafka batch source. Options are validated now (INVALID_ARGUMENT with Spark's
+ * messages); topics and offsets are resolved when the query runs.
+ */
+export function createKafkaSource(client: LogClient, options: ReadonlyMap<string, string>, tuning: KafkaSourceTuning = {}): ScanSource {
+  const o = parseKafkaReadOptions(options);
+  const schema = kafkaSchema(o.includeHeaders);
+  const s = o.strategy;
+  const what = s.kind === "subscribe" ? s.topics.join(", ") : s.kind === "subscribePattern" ? `pattern ${s.source}` : s.partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
+  const fetchBytes = tuning.fetchBytes ?? o.fetchBytes ?? FETCH_BYTES_DEFAULT;
+  const batchRows = Math.max(1, tuning.batchRows ?? BATCH_ROWS_DEFAULT);
+  return {
+    description: `kafka [${what}]`,
+    schema,
+    async partitions(): Promise<ScanPartition[]> {
+      const ranges = await planOffsetRanges(client, o);
+      return ranges.map((r) => ({
+        description: `${r.topic}-${r.partition} [${r.from}, ${r.until})`,
+        rows: (opts: ScanOptions) => scanRange(client, o, r, opts, fetchBytes, batchRows),
+      }));
+    },
+  };
+}
+
+/** The last offset + 1 of the whole batches in `records`. */
+function endOfBatches(records: Buffer): number {
+  let pos = 0;
+  let end = -1;
+  while (records.length - pos >= BATCH_HEADER_BYTES) {
+    const total = records.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD;
+    end = readBatchHeader(records, pos).baseOffset + records.readInt32BE(pos + LAST_OFFSET_DELTA) + 1;
+    pos += total;
+  }
+  return end;
+}
+
+type Fetched = { ok: true; result: LogFetchResult } | { ok: false; error: unknown };
+
+/** Starts a fetch whose failure is kept as data, so an unawaited prefetch never rejects unhandled. */
+function startFetch(client: LogClient, r: OffsetRange, offset: number, bytes: number): Promise<Fetched> {
+  return client.fetch(r.topic, r.partition, offset, bytes).then(
+    (result) => ({ ok: true as const, result }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/** The rows of one offset range (see the module comment). */
+async function* scanRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange, opts: ScanOptions, fetchBytes: number, batchRows: number): AsyncGenerator<Row[]> {
+  const bounds = pushedBounds(opts.filters ?? [], r.partition);
+  if (bounds === null) return;
+  let next = Math.max(r.from, bounds.fromOffset);
+  const until = Math.min(r.until, bounds.untilOffset);
+  if (next >= until) return;
+  if (bounds.fromTimestampMs !== null) {
+    const [at] = await client.offsetsForTimes([{ topic: r.topic, partition: r.partition, timestamp: bounds.fromTimestampMs }]);
+    if (at === null) return;
+    next = Math.max(next, at);
+    if (next >= until) return;
+  }
+  const signal = opts.signal;
+  const decoder = new RowDecoder(opts.columns ?? (o.includeHeaders ? ALL_WITH_HEADERS : ALL), r.topic, r.partition);
+  let out: Row[] = [];
+  let pending = startFetch(client, r, next, fetchBytes);
+  while (next < until) {
+    if (isAborted(signal)) return;
+    const fetched = await pending;
+    if (!fetched.ok) {
+      const e = fetched.error;
+      if (!isWeirError(e, "OFFSET_OUT_OF_RANGE")) throw e;
+      // Retention (or a truncation) removed the records from `next` on since planning.
+      const [start] = await client.earliestOffsets([{ topic: r.topic, partition: r.partition }]);
+      if (next >= start) throw e;
+      if (o.failOnDataLoss) throw dataLossError(r.topic, r.partition, next, start);
+      next = start;
+      if (next >= until) break;
+      pending = startFetch(client, r, next, fetchBytes);
+      continue;
+    }
+    const { records, highWatermark, framesChecked } = fetched.result;
+    const end = endOfBatches(records);
+    if (end <= next) {
+      // Nothing more to read: the range was planned past what the partition holds now.
+      if (o.failOnDataLoss) {
+        throw dataLossEnd(r, next, until, highWatermark);
+      }
+      break;
+    }
+    if (end < until) pending = startFetch(client, r, end, fetchBytes);
+    let pos = 0;
+    while (records.length - pos >= BATCH_HEADER_BYTES) {
+      const at = pos;
+      const baseOffset = readBatchHeader(records, at).baseOffset;
+      pos += records.readInt32BE(at + 8) + BATCH_LOG_OVERHEAD;
+      if (baseOffset >= until) break;
+      if (baseOffset + records.readInt32BE(at + LAST_OFFSET_DELTA) < next || isControlBatch(records.readInt16BE(at + ATTRIBUTES))) continue;
+      decoder.decode(records, at, framesChecked, next, until, out);
+      if (out.length >= batchRows) {
+        yield out;
+        out = [];
+        if (isAborted(signal)) return;
+      }
+    }
+    next = end;
+  }
+  if (out.length > 0) yield out;
+}
+
+/** True once `signal` aborted (a function, so that TypeScript does not narrow across yields). */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** The failure of a range planned past what its partition now holds. */
+function dataLossEnd(r: OffsetRange, next: number, until: number, highWatermark: number): WeirError {
+  return new WeirError(
+    "OFFSET_OUT_OF_RANGE",
+    `[KAFKA_DATA_LOSS] Cannot fetch records in [${next}, ${until}) of ${r.topic}-${r.partition}: the partition ends at offset ${highWatermark}. Set the source option "failOnDataLoss" to "false" to read what there is.`,
+    { details: { topic: r.topic, partition: r.partition, offset: next, endOffset: until, highWatermark } },
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * Weir's public API: a Kafka-wire event log and a Spark-style engine in one package.
+ *
+ *   import { Weir, col, F } from "weir";
+ *   const weir = await Weir.embedded({ dataDir: "./weir-data" });
+ *   const df = await weir.read.format("kafka").option("subscribe", "events").load();
+ *   await df.select(F.from_json(col("value").cast("string"), "user STRING, amount INT").alias("e")).show();
+ *
+ * Function builders are exported one by one (Spark's `from pyspark.sql.functions import col`)
+ * and as the namespaces `F` and `functions` (`import pyspark.sql.functions as F`).
+ */
+
+// Sessions.
+export { Weir } from "./engine/session.js";
+export type { ConnectSessionOptions, EmbeddedSessionOptions } from "./engine/session.js";
+
+// DataFrames, columns, functions, windows.
+export { DataFrame } from "./engine/api/dataframe.js";
+export { GroupedData } from "./engine/api/grouped.js";
+export { Column } from "./engine/api/column.js";
+export type { ColumnLike } from "./engine/api/column.js";
+export { Window, WindowSpec } from "./engine/api/window.js";
+export * from "./engine/api/functions.js";
+export * as F from "./engine/api/functions.js";
+export * as functions from "./engine/api/functions.js";
+export { DataFrameReader } from "./engine/io/reader.js";
+export { DataFrameWriter } from "./engine/io/writer.js";
+
+// Data types and their constructors.
+export {
+  BinaryType,
+  BooleanType,
+  ByteType,
+  DateType,
+  DoubleType,
+  FloatType,
+  IntegerType,
+  LongType,
+  NullType,
+  ShortType,
+  StringType,
+  TimestampType,
+  arrayOf,
+  field,
+  mapOf,
+  parseDataType,
+  parseSchema,
+  simpleString,
+  // Top-level `struct` is Spark's functions.struct (a column); the type constructor is `structOf`.
+  struct as structOf,
+  treeString,
+  typeName,
+} from "./engine/types.js";
+export type { ArrayType, AtomicType, DataType, MapType, Row, StructField, StructType, TypeKind } from "./engine/types.js";
+
+// The log: the engine's view of it, and the broker that serves it over the Kafka protocol.
+export { EmbeddedLogClient } from "./client/embedded.js";
+export { RemoteLogClient } from "./client/remote.js";
+export type { LogClient, LogFetchResult, LogProduceResult, LogTopicInfo, LogTopicPartition } from "./client/log-client.js";
+export { Broker } from "./broker/broker.js";
+export type { BrokerConfig } from "./broker/config.js";
+
+// Errors.
+export { WeirError, isWeirError } from "./util/errors.js";
+export type { WeirErrorCode } from "./util/errors.js";
