@@ -7,7 +7,11 @@ import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { isWeirError } from "../util/errors.js";
 import { registerBroker } from "./commands/broker.js";
+import { registerConsume } from "./commands/consume.js";
 import { registerGroups } from "./commands/groups.js";
+import { registerOffsets } from "./commands/offsets.js";
+import { registerProduce } from "./commands/produce.js";
+import { registerTopics } from "./commands/topics.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../../package.json") as { version: string };
@@ -24,6 +28,10 @@ export function buildProgram(): Command {
     .exitOverride();
   registerBroker(program);
   registerGroups(program);
+  registerTopics(program);
+  registerOffsets(program);
+  registerProduce(program);
+  registerConsume(program);
   return program;
 }
 

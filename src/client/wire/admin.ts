@@ -27,6 +27,7 @@ import { WeirError } from "../../util/errors.js";
 import { Cluster, type BrokerNode, type ClusterOptions } from "./cluster.js";
 import type { Connection } from "./connection.js";
 import { kafkaError } from "./errors.js";
+import * as topicAdmin from "./topic-admin.js";
 
 /** A topic partition. */
 export interface TopicPartition {
@@ -109,6 +110,7 @@ export interface DeleteGroupResult {
 /** A topic to create. */
 export interface NewTopic {
   name: string;
+  /** -1 for the broker's default (num.partitions; CreateTopics v4+). */
   partitions: number;
   /** Default 1. */
   replicationFactor?: number;
@@ -379,17 +381,44 @@ export class AdminClient {
       if (t.errorCode !== KafkaErrors.NONE.code) throw kafkaError(t.errorCode, `CreateTopics of '${t.name}' at ${conn.address}`, t.errorMessage);
     }
     const names = topics.map((t) => t.name);
-    await this.cluster.retry(`waiting for the leaders of ${names.join(", ")}`, async () => {
-      const md = await this.cluster.metadata(names);
-      if (md.missing.length > 0) throw kafkaError(KafkaErrors.UNKNOWN_TOPIC_OR_PARTITION.code, `Metadata of new topic(s) ${md.missing.join(", ")}`);
+    const md = await this.cluster.retry(`waiting for the leaders of ${names.join(", ")}`, async () => {
+      const found = await this.cluster.metadata(names);
+      if (found.missing.length > 0) throw kafkaError(KafkaErrors.UNKNOWN_TOPIC_OR_PARTITION.code, `Metadata of new topic(s) ${found.missing.join(", ")}`);
+      return found;
     });
     // Kafka lists a leader in Metadata a moment before that broker acts as one (it answers
     // NOT_LEADER_OR_FOLLOWER meanwhile); a ListOffsets answered by every leader (retried until
-    // then) means the topics are ready for use.
+    // then) means the topics are ready for use. The partition counts come from Metadata, since
+    // `partitions: -1` asks for the broker's default.
     await this.listOffsets(
-      topics.flatMap((t) => Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition }))),
+      md.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition }))),
       "latest",
     );
+  }
+
+  /** Describes topics (null: all of them, internal ones flagged); NOT_FOUND for a missing named one. See topic-admin.ts. */
+  describeTopics(names: readonly string[] | null): Promise<topicAdmin.TopicDescription[]> {
+    return topicAdmin.describeTopics(this, names);
+  }
+
+  /** Deletes topics, with a result per topic, and waits until Metadata drops them. See topic-admin.ts. */
+  deleteTopics(names: readonly string[]): Promise<topicAdmin.DeleteTopicResult[]> {
+    return topicAdmin.deleteTopics(this, names);
+  }
+
+  /** Every config of each topic with its source (DescribeConfigs). See topic-admin.ts. */
+  describeTopicConfigs(topics: readonly string[]): Promise<topicAdmin.TopicConfigEntry[][]> {
+    return topicAdmin.describeTopicConfigs(this, topics);
+  }
+
+  /** Sets and deletes config overrides of a topic (IncrementalAlterConfigs). See topic-admin.ts. */
+  alterTopicConfigs(topic: string, changes: readonly topicAdmin.ConfigChange[]): Promise<void> {
+    return topicAdmin.alterTopicConfigs(this, topic, changes);
+  }
+
+  /** Grows a topic to `count` partitions (CreatePartitions) and waits for their leaders. See topic-admin.ts. */
+  createPartitions(topic: string, count: number): Promise<void> {
+    return topicAdmin.createPartitions(this, topic, count);
   }
 
   /**

@@ -9,6 +9,12 @@
  * - {@link describeGroupOffsets}, {@link planOffsetReset}, {@link applyOffsetReset}: what
  *   kafka-consumer-groups.sh does, as functions.
  * - {@link GroupMember}: a classic-protocol consumer-group member (join, sync, heartbeat, leave).
+ * - Topic administration on {@link AdminClient} (topic-admin.ts): describe, delete, configs,
+ *   partition growth — what kafka-topics.sh and kafka-configs.sh do.
+ * - {@link Producer}: batching, Kafka's default partitioner ({@link murmur2}), compression, over a
+ *   {@link ProduceSink} (RemoteLogClient for idempotent acks=all, {@link LeaderProduceSink}).
+ * - {@link TopicReader} and {@link commitMemberOffsets}: a consumer's fetch loop and a group
+ *   member's commits.
  */
 export { Connection, connectionDefaults } from "./connection.js";
 export type { ApiVersionRange, ConnectionOptions, NegotiatedRequestOptions, RequestOptions } from "./connection.js";
@@ -37,6 +43,8 @@ export {
   planOffsetReset,
 } from "./group-offsets.js";
 export type { GroupOffsetRow, GroupOffsetsReport, ResetFacts, ResetPlan, ResetPlanRow, ResetSpec, TopicSelection } from "./group-offsets.js";
+export { topicNotFound } from "./topic-admin.js";
+export type { ConfigChange, ConfigSourceName, DeleteTopicResult, TopicConfigEntry, TopicDescription } from "./topic-admin.js";
 export { GroupMember, RANGE_ASSIGNOR, rangeAssign } from "./group-member.js";
 export type { GroupMemberOptions, MemberAssignment } from "./group-member.js";
 export { kafkaError, kafkaErrorNameOf, throwIfKafkaError } from "./errors.js";
@@ -50,3 +58,7 @@ export {
   type ConsumerSubscription,
   type TopicPartitions,
 } from "../../protocol/consumer-protocol.js";
+export { LeaderProduceSink, Producer, murmur2, partitionForKey, producerDefaults } from "./producer.js";
+export type { PartitionProduced, ProduceSink, ProducerOptions, ProducerRecord } from "./producer.js";
+export { TopicReader, commitMemberOffsets } from "./consumer.js";
+export type { ConsumedRecord, FetchSource, MemberGeneration, TopicReaderOptions } from "./consumer.js";
