@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CliResult } from "./helpers.js";
+import { cliCommand, type CliResult } from "./helpers.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -22,7 +22,8 @@ export interface CliProcess {
 
 /** Starts `weir ...args`; `stdin` (if given) is written and closed; killed after `timeoutMs`. */
 export function startCli(args: readonly string[], stdin?: string | Buffer, timeoutMs = 120_000): CliProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src", "cli", "main.ts"), ...args], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+  const [node, cli] = cliCommand();
+  const child = spawn(node, [cli, ...args], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
