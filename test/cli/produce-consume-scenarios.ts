@@ -231,8 +231,15 @@ export function defineProduceConsumeScenarios(ctx: () => CliContext): void {
     }
   });
 
+  it("produce creates a missing topic where the broker auto-creates topics, as kafka-console-producer does", async () => {
+    const topic = name("autocreated");
+    ok(await produce(topic, "hello\n"));
+    const r = await consume(topic, "--from-beginning", "--max", "1", "--format", "%s\\n");
+    ok(r);
+    assert.equal(r.stdout, "hello\n");
+  });
+
   it("an unknown topic or partition is exit 1 with a clear message", async () => {
-    fails(await produce(name("missing"), "x\n"), 1, new RegExp(`^weir: topic '${name("missing")}' does not exist\\n$`));
     fails(await consume(name("missing"), "--max", "1"), 1, new RegExp(`^weir: topic '${name("missing")}' does not exist\\n$`));
     fails(await produce(name("roundtrip"), "x\n", "--partition", "7"), 1, /^weir: topic '.*' has no partition 7 \(it has 3: 0-2\)\n$/);
     fails(await consume(name("roundtrip"), "--partition", "7", "--offset", "0"), 1, /^weir: topic '.*' has no partition 7 \(it has 3: 0-2\)\n$/);

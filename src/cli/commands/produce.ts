@@ -123,6 +123,14 @@ async function runProduce(topic: string, flags: ProduceFlags): Promise<void> {
   const s = produceSettingsOf(flags);
   const input = openInput(flags.file);
   const summary = await withClients(flags, "weir-produce", async (admin, log) => {
+    // Like kafka-console-producer and kcat: asking with auto-creation lets a broker that creates
+    // topics on demand (Weir's and Kafka's default) create a missing one; others answer NOT_FOUND.
+    const md = await admin.cluster.metadata([topic], { allowAutoTopicCreation: true });
+    if (md.missing.includes(topic)) {
+      throw new WeirError("NOT_FOUND", `topic '${topic}' does not exist and the broker does not create topics on demand; create it with: weir topics create ${topic}`, {
+        details: { topic },
+      });
+    }
     const [t] = await admin.describeTopics([topic]);
     const partitions = t.partitions.length;
     if (s.partition !== null && s.partition >= partitions) {
