@@ -14,8 +14,8 @@
  * which carry producer id, epoch and sequence, the first time an idempotent batch arrives for it.
  */
 import { KafkaErrors } from "../protocol/errors.js";
-import type { BatchHeader } from "../protocol/records/index.js";
-import { writeFileDurably, type LogFs } from "../log/index.js";
+import { batchesIn, type BatchHeader } from "../protocol/records/index.js";
+import { writeFileDurably, type LogFs, type PartitionLog } from "../log/index.js";
 import { WeirError } from "../util/errors.js";
 
 /** Batches remembered per producer and partition (Kafka's NUM_BATCHES_TO_RETAIN). */
@@ -173,4 +173,34 @@ export class ProducerStateManager {
     }
     return state;
   }
+}
+
+/** How far back from the end of a partition the producer state is rebuilt after a restart. */
+const REBUILD_OFFSETS = 20_000;
+const REBUILD_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The producer state of a partition, rebuilt from the tail of its log the first time it is
+ * needed and kept in `producers`. Shared by the broker's Produce handler and the in-process
+ * LogClient, so both apply the same idempotence rules to the same log.
+ */
+export function producerStateOf(producers: ProducerStateManager, log: PartitionLog): Map<number, ProducerEntry> {
+  let s = producers.partitionState(log.topic, log.partition);
+  if (s !== undefined) return s;
+  const headers: BatchHeader[] = [];
+  let offset = Math.max(log.logStartOffset(), log.highWatermark() - REBUILD_OFFSETS);
+  while (offset < log.highWatermark()) {
+    const { records } = log.read(offset, REBUILD_CHUNK_BYTES);
+    if (records.length === 0) break;
+    let last = offset;
+    for (const { header } of batchesIn(records, { partialTail: "stop" })) {
+      headers.push(header);
+      last = header.baseOffset + header.lastOffsetDelta + 1;
+    }
+    if (last <= offset) break;
+    offset = last;
+  }
+  s = ProducerStateManager.rebuild(headers);
+  producers.setPartitionState(log.topic, log.partition, s);
+  return s;
 }

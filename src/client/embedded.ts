@@ -13,10 +13,10 @@
  * same log, so Kafka clients and this one can write to one partition side by side.
  */
 import { join } from "node:path";
-import { LogManager, type PartitionLog } from "../log/index.js";
-import { batchesIn, isTransactional, readBatchHeader, setPartitionLeaderEpoch, type BatchHeader } from "../protocol/records/index.js";
+import { LogManager } from "../log/index.js";
+import { isTransactional, readBatchHeader, setPartitionLeaderEpoch } from "../protocol/records/index.js";
 import { isInternalTopic } from "../broker/coordinator/index.js";
-import { ProducerStateManager, checkSequence, lastSequenceOf, recordBatch, type ProducerEntry } from "../broker/producer-state.js";
+import { ProducerStateManager, checkSequence, lastSequenceOf, producerStateOf, recordBatch } from "../broker/producer-state.js";
 import { WeirError } from "../util/errors.js";
 import {
   KeyedSerializer,
@@ -32,9 +32,6 @@ import {
 
 /** The file where producer ids are reserved (the broker's, so ids never repeat between them). */
 const PRODUCER_IDS_FILE = "producer-ids.json";
-/** How far back from the end of a partition producer state is rebuilt (as the broker does). */
-const REBUILD_OFFSETS = 20_000;
-const REBUILD_CHUNK_BYTES = 8 * 1024 * 1024;
 /** The leader epoch a one-node log stamps on appended batches (as the broker does). */
 const LEADER_EPOCH = 0;
 
@@ -196,27 +193,3 @@ export class EmbeddedLogClient implements LogClient {
   }
 }
 
-/**
- * The producer state of a partition, rebuilt from the tail of its log the first time, exactly
- * as the broker's Produce handler does, and stored in the shared manager.
- */
-function producerStateOf(producers: ProducerStateManager, log: PartitionLog): Map<number, ProducerEntry> {
-  let s = producers.partitionState(log.topic, log.partition);
-  if (s !== undefined) return s;
-  const headers: BatchHeader[] = [];
-  let offset = Math.max(log.logStartOffset(), log.highWatermark() - REBUILD_OFFSETS);
-  while (offset < log.highWatermark()) {
-    const { records } = log.read(offset, REBUILD_CHUNK_BYTES);
-    if (records.length === 0) break;
-    let last = offset;
-    for (const { header } of batchesIn(records, { partialTail: "stop" })) {
-      headers.push(header);
-      last = header.baseOffset + header.lastOffsetDelta + 1;
-    }
-    if (last <= offset) break;
-    offset = last;
-  }
-  s = ProducerStateManager.rebuild(headers);
-  producers.setPartitionState(log.topic, log.partition, s);
-  return s;
-}

@@ -11,12 +11,12 @@
 import { ApiKey } from "../../protocol/api-keys.js";
 import { KafkaErrors } from "../../protocol/errors.js";
 import type { ResponseInputOf } from "../../protocol/messages/index.js";
-import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchesIn, isTransactional, readBatchHeader, setPartitionLeaderEpoch, type BatchHeader } from "../../protocol/records/index.js";
-import type { AppendResult, PartitionLog } from "../../log/index.js";
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, isTransactional, readBatchHeader, setPartitionLeaderEpoch, type BatchHeader } from "../../protocol/records/index.js";
+import type { AppendResult } from "../../log/index.js";
 import { isInternalTopic } from "../coordinator/index.js";
 import type { ApiHandler } from "../dispatch.js";
 import { errorMessageOf, kafkaErrorCodeOf } from "../errors.js";
-import { ProducerStateManager, checkSequence, lastSequenceOf, recordBatch, type ProducerEntry } from "../producer-state.js";
+import { checkSequence, lastSequenceOf, producerStateOf, recordBatch, type ProducerEntry } from "../producer-state.js";
 import type { BrokerState } from "../state.js";
 
 type PartitionResponse = NonNullable<NonNullable<ResponseInputOf<typeof ApiKey.Produce>["responses"]>[number]["partitionResponses"]>[number];
@@ -28,35 +28,11 @@ const MAGIC_OFFSET = 16;
  * (outside the CRC); the Java consumer hands it out as ConsumerRecord.leaderEpoch() and commits it.
  */
 const LEADER_EPOCH = 0;
-/** How far back from the end of a partition the producer state is rebuilt after a restart. */
-const REBUILD_OFFSETS = 20_000;
-const REBUILD_CHUNK_BYTES = 8 * 1024 * 1024;
 
 function fail(index: number, errorCode: number, errorMessage: string): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
-/** The producer state of a partition, rebuilt from the tail of its log the first time. */
-function producerStateOf(state: BrokerState, log: PartitionLog): Map<number, ProducerEntry> {
-  let s = state.producers.partitionState(log.topic, log.partition);
-  if (s !== undefined) return s;
-  const headers: BatchHeader[] = [];
-  let offset = Math.max(log.logStartOffset(), log.highWatermark() - REBUILD_OFFSETS);
-  while (offset < log.highWatermark()) {
-    const { records } = log.read(offset, REBUILD_CHUNK_BYTES);
-    if (records.length === 0) break;
-    let last = offset;
-    for (const { header } of batchesIn(records, { partialTail: "stop" })) {
-      headers.push(header);
-      last = header.baseOffset + header.lastOffsetDelta + 1;
-    }
-    if (last <= offset) break;
-    offset = last;
-  }
-  s = ProducerStateManager.rebuild(headers);
-  state.producers.setPartitionState(log.topic, log.partition, s);
-  return s;
-}
 
 /** Appends one partition's records, applying the idempotence rules; never throws. */
 async function producePartition(state: BrokerState, topic: string, index: number, records: Buffer | null, acks: number): Promise<PartitionResponse> {
@@ -100,7 +76,7 @@ async function producePartition(state: BrokerState, topic: string, index: number
   const lastSeq = lastSequenceOf(header.baseSequence, header.lastOffsetDelta + 1);
   if (idempotent) {
     try {
-      producers = producerStateOf(state, log);
+      producers = producerStateOf(state.producers, log);
     } catch (e) {
       return fail(index, kafkaErrorCodeOf(e), errorMessageOf(e));
     }

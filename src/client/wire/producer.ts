@@ -15,6 +15,7 @@
  * never duplicate; {@link LeaderProduceSink} sends plain batches with acks=1 (leader only, not
  * idempotent). Batches of one partition are sent one after another, in order.
  */
+import { murmur2, partitionForKey } from "../partitioner.js";
 import { ApiKey } from "../../protocol/api-keys.js";
 import { KafkaErrors } from "../../protocol/errors.js";
 import { buildBatch, type CompressionCodec, type RecordInput } from "../../protocol/records/index.js";
@@ -77,40 +78,6 @@ interface Pending {
   timer: NodeJS.Timeout | null;
 }
 
-/** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2): a signed 32-bit hash of `data`. */
-export function murmur2(data: Uint8Array): number {
-  const m = 0x5bd1e995;
-  const length = data.length;
-  let h = (0x9747b28c ^ length) | 0;
-  const whole = length >> 2;
-  for (let i = 0; i < whole; i++) {
-    const o = i * 4;
-    let k = data[o] | (data[o + 1] << 8) | (data[o + 2] << 16) | (data[o + 3] << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m);
-    h ^= k;
-  }
-  const tail = whole * 4;
-  // The tail's bytes, as Java's switch with fall-through mixes them in.
-  const rest = length & 3;
-  if (rest >= 3) h ^= data[tail + 2] << 16;
-  if (rest >= 2) h ^= data[tail + 1] << 8;
-  if (rest >= 1) {
-    h ^= data[tail];
-    h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
-}
-
-/** The partition Kafka's default partitioner gives a keyed record: `toPositive(murmur2(key)) % partitions`. */
-export function partitionForKey(key: Uint8Array, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions;
-}
 
 /** The bytes a record adds to its batch, roughly (payload plus the varints and deltas around it). */
 function recordBytes(r: RecordInput): number {
@@ -305,3 +272,5 @@ export class LeaderProduceSink implements ProduceSink {
     });
   }
 }
+
+export { murmur2, partitionForKey };

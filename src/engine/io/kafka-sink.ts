@@ -15,6 +15,7 @@
  * and produced idempotently with acks=all; the write resolves once every batch is acknowledged.
  * Every input partition (one stream of `execute()`) is written concurrently, as Spark's tasks are.
  */
+import { murmur2, partitionForKey } from "../../client/partitioner.js";
 import type { LogClient } from "../../client/log-client.js";
 import { buildBatch, type CompressionCodec, type RecordHeader, type RecordInput } from "../../protocol/records/index.js";
 import { WeirError, isWeirError } from "../../util/errors.js";
@@ -53,36 +54,6 @@ function column(schema: StructType, name: string, allowed: readonly DataType[]):
   return i;
 }
 
-/** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2) of `data`, as a signed int32. */
-export function murmur2(data: Uint8Array): number {
-  const m = 0x5bd1e995;
-  const length = data.length;
-  let h = 0x9747b28c ^ length;
-  const whole = length & ~3;
-  for (let i = 0; i < whole; i += 4) {
-    let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m) ^ k;
-  }
-  const rest = length & 3;
-  if (rest === 3) h ^= data[whole + 2] << 16;
-  if (rest >= 2) h ^= data[whole + 1] << 8;
-  if (rest >= 1) {
-    h ^= data[whole];
-    h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
-}
-
-/** Kafka's default partition of a keyed record: toPositive(murmur2(key)) % partitions. */
-export function partitionForKey(key: Uint8Array, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions;
-}
 
 interface Pending {
   records: RecordInput[];
@@ -227,3 +198,5 @@ function headerBytes(headers: RecordHeader[] | undefined): number {
   for (const h of headers) n += h.key.length * 3 + (h.value?.length ?? 0) + 4;
   return n;
 }
+
+export { murmur2, partitionForKey };
