@@ -6,6 +6,7 @@ import { WeirError } from "../../util/errors.js";
 import { coerceArg, constArg, scalar } from "./define.js";
 import { analysisError, unexpectedInputType } from "./errors.js";
 import { compileJsonConverter, compileJsonWriter } from "./json-convert.js";
+import { FALLBACK, compileJsonScanner } from "./json-scan.js";
 
 function isDataType(v: unknown): v is DataType {
   return typeof v === "object" && v !== null && typeof (v as { kind?: unknown }).kind === "string";
@@ -55,8 +56,15 @@ const fromJson = scalar({
     const conv = compileJsonConverter(t, !failFast);
     // PERMISSIVE: text that is not JSON gives a struct of nulls (Spark 3+), null for arrays and maps.
     const onBad = t.kind === "struct" ? (): unknown => t.fields.map(() => null) : (): unknown => null;
+    // Flat structs: a scanner fills the row straight from the text; anything unusual falls back
+    // to JSON.parse and the converter below, which decide malformed records and partial results.
+    const scan = t.kind === "struct" ? compileJsonScanner(t) : null;
     return (v) => {
       const text = v[0] as string;
+      if (scan !== null) {
+        const row = scan(text);
+        if (row !== FALLBACK) return row;
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -1,0 +1,79 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { parseSchema, type StructType } from "../../../src/engine/types.js";
+import { compileJsonScanner, FALLBACK } from "../../../src/engine/functions/json-scan.js";
+import { compileJsonRowParser } from "../../../src/engine/functions/json-convert.js";
+
+/** The reference: JSON.parse + the converter; "error" when that path rejects the text. */
+function reference(schema: StructType, text: string): unknown {
+  try {
+    return compileJsonRowParser(schema, { partialResults: true })(text);
+  } catch {
+    return "error";
+  }
+}
+
+/** The scanner must either fall back or give exactly the reference row. */
+function check(schema: StructType, text: string): void {
+  const scan = compileJsonScanner(schema)!;
+  const got = scan(text);
+  if (got === FALLBACK) return;
+  const want = reference(schema, text);
+  assert.notEqual(want, "error", `scanner accepted text JSON.parse rejects: ${JSON.stringify(text)}`);
+  assert.deepEqual(got, want, JSON.stringify(text));
+  for (let i = 0; i < got.length; i++) assert.ok(Object.is(got[i], (want as unknown[])[i]), `field ${i} of ${JSON.stringify(text)}`);
+}
+
+const schema = parseSchema("customer STRING, product STRING, category STRING, ts BIGINT, i INT, b TINYINT, d DOUBLE, f FLOAT, ok BOOLEAN, t TIMESTAMP");
+
+describe("compileJsonScanner", () => {
+  it("scans the common shape without falling back", () => {
+    const scan = compileJsonScanner(schema)!;
+    const row = scan('{"customer":"customer-0042117","product":"product-01234","category":"category-17","ts":1700000000123}');
+    assert.deepEqual(row, ["customer-0042117", "product-01234", "category-17", 1700000000123, null, null, null, null, null, null]);
+    assert.deepEqual(scan(' { "d" : -1.5e2 , "f":0.1, "ok":false, "x":[1], "i":-7 } '), FALLBACK); // nested unknown value
+    assert.deepEqual(scan(' { "d" : -1.5e2 , "f":0.1, "ok":false, "x":"y", "i":-7, "t":null } '), [null, null, null, null, -7, null, -150, Math.fround(0.1), false, null]);
+  });
+  it("agrees with JSON.parse on edge cases", () => {
+    const cases = [
+      "", " ", "null", "[]", "{}", " {} ", "{", "}", "{}x", "{} {}", '{"a":1,}', '{,"a":1}', '{"customer":}', '{"customer" "x"}',
+      '{"customer":"x","customer":"y"}', '{"category":"a\\"b"}', '{"category":"a\\u0041"}', '{"cat\\u0065gory":"x"}', '{"category":"tab\there"}',
+      '{"category":1}', '{"category":true}', '{"category":{"x":1}}', '{"category":null}', '{"category":"é😀"}', '{"category":"\ud800"}',
+      '{"ts":01}', '{"ts":-0}', '{"ts":0}', '{"ts":-}', '{"ts":1.}', '{"ts":1.0}', '{"ts":1e3}', '{"ts":9007199254740993}', '{"ts":999999999999999}', '{"ts":-999999999999999}', '{"ts":1000000000000000}',
+      '{"i":2147483647}', '{"i":2147483648}', '{"i":-2147483648}', '{"b":127}', '{"b":128}', '{"b":-129}', '{"i":"1"}', '{"i":+1}',
+      '{"d":-0}', '{"d":-0.0}', '{"d":1e400}', '{"d":"NaN"}', '{"d":.5}', '{"d":1.5E-3}', '{"d":1e}', '{"f":3.4e39}', '{"f":1.1}',
+      '{"ok":tru}', '{"ok":true}', '{"ok":nul}', '{"ok":1}', '{"t":"2024-01-01"}', '{"t":null}', '{"x":nulll}', '{"x":-01}', '{"x":"\u0001"}',
+      '\u00a0{}', '{"customer":"x"}\n', '\t{"customer"\r:\n"x"}', '{"__proto__":"x"}', '{"toString":"x"}',
+    ];
+    for (const c of cases) check(schema, c);
+  });
+  it("handles schema names that need care", () => {
+    const s = parseSchema("`toString` STRING, `__proto__` STRING, a STRING, ab STRING");
+    for (const c of ['{"toString":"x"}', '{"__proto__":"x"}', '{}', '{"__proto__":null}', '{"a":"1","ab":"2"}', '{"ab":"2","a":"1"}', '{"abc":"3","a":"1"}']) check(s, c);
+    assert.equal(compileJsonScanner(parseSchema('`a"b` STRING')), null);
+    assert.equal(compileJsonScanner(parseSchema("t TIMESTAMP, arr ARRAY<INT>")), null);
+  });
+  it("agrees with JSON.parse on random objects and their mutations", () => {
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.integer({ min: -1e16, max: 1e16 }),
+      fc.constantFrom("category-01", "x", ""),
+    );
+    const key = fc.constantFrom("customer", "product", "category", "ts", "i", "b", "d", "f", "ok", "t", "other", "Category", "");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, value), { maxLength: 8 }), fc.nat(200), fc.constantFrom("", " ", "x", "}", ",", '"', "\\", "0", "-", ".", "e"), (entries, at, ins) => {
+        const text = `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")}}`;
+        check(schema, text);
+        const p = at % (text.length + 1);
+        check(schema, text.slice(0, p) + ins + text.slice(p));
+        check(schema, text.slice(0, p) + text.slice(p + 1));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
