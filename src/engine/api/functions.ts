@@ -263,6 +263,18 @@ export function stddev(c: ColumnLike): Column {
 export function variance(c: ColumnLike): Column {
   return call("variance", toExpr(c));
 }
+/** The number of rows where the boolean column is true. */
+export function count_if(c: ColumnLike): Column {
+  return call("count_if", toExpr(c));
+}
+/** True when every non-null value is true (null when there are none). */
+export function bool_and(c: ColumnLike): Column {
+  return call("bool_and", toExpr(c));
+}
+/** True when any non-null value is true (null when there are none). */
+export function bool_or(c: ColumnLike): Column {
+  return call("bool_or", toExpr(c));
+}
 
 // ---- window functions
 
@@ -319,6 +331,26 @@ export function sqrt(c: ColumnLike): Column {
 export function pow(base: ColumnLike | number, exponent: ColumnLike | number): Column {
   const arg = (x: ColumnLike | number): Expr => (typeof x === "number" ? litExpr(x) : toExpr(x));
   return call("pow", arg(base), arg(exponent));
+}
+/** `a + b`, null instead of an overflow error. */
+export function try_add(a: ColumnLike, b: ColumnLike): Column {
+  return call("try_add", toExpr(a), toExpr(b));
+}
+/** `a - b`, null instead of an overflow error. */
+export function try_subtract(a: ColumnLike, b: ColumnLike): Column {
+  return call("try_subtract", toExpr(a), toExpr(b));
+}
+/** `a * b`, null instead of an overflow error. */
+export function try_multiply(a: ColumnLike, b: ColumnLike): Column {
+  return call("try_multiply", toExpr(a), toExpr(b));
+}
+/** `a / b`, null instead of a division-by-zero error. */
+export function try_divide(a: ColumnLike, b: ColumnLike): Column {
+  return call("try_divide", toExpr(a), toExpr(b));
+}
+/** `a % b`, null instead of a division-by-zero error. */
+export function try_mod(a: ColumnLike, b: ColumnLike): Column {
+  return call("try_mod", toExpr(a), toExpr(b));
 }
 export function greatest(...c: ColumnLike[]): Column {
   return call("greatest", ...cols(c));

@@ -56,18 +56,20 @@ export class HashAggregateExec implements PhysicalOp {
     const norms = this.keys.map((k) => keyNormalizer(k.expr.dataType));
     const accs: Accumulator[] = [];
     const argFns: Evaluator[][] = [];
+    const filterFns: (Evaluator | null)[] = [];
     for (const a of this.aggs) {
       const e = a.expr;
       assert(e.kind === "agg", `not an aggregate: ${planString(e)}`);
       accs.push(isCountRows(e) ? COUNT_ROWS : e.fn.build(e.args.map(argInfo), e.distinct));
       argFns.push(isCountRows(e) ? [] : e.args.map((x) => compile(x, input)));
+      filterFns.push(e.filter === undefined ? null : compile(e.filter, input));
     }
     const streams = await this.child.open(ctx);
     const global = this.keys.length === 0;
     return [
       lazyStream(async () => {
         const tables = streams.map(() => new GroupTable(keyFns, norms, accs));
-        await drainAll(streams, (p, batch) => tables[p].addBatch(batch, argFns));
+        await drainAll(streams, (p, batch) => tables[p].addBatch(batch, argFns, filterFns));
         const merged = tables.length === 0 ? new GroupTable(keyFns, norms, accs) : tables[0];
         for (let t = 1; t < tables.length; t++) merged.merge(tables[t]);
         // A global aggregate gives one row even without input (count 0, sum null).
@@ -134,8 +136,8 @@ class GroupTable {
     return g;
   }
 
-  /** The partial phase over one batch. */
-  addBatch(batch: Row[], argFns: readonly Evaluator[][]): void {
+  /** The partial phase over one batch; an aggregate with a FILTER clause skips rows where it is not true. */
+  addBatch(batch: Row[], argFns: readonly Evaluator[][], filterFns: readonly (Evaluator | null)[]): void {
     const accs = this.accs;
     const na = accs.length;
     const keyFns = this.keyFns;
@@ -144,6 +146,8 @@ class GroupTable {
       const row = batch[r];
       const states = this.find(row, keyFns).states;
       for (let i = 0; i < na; i++) {
+        const keep = filterFns[i];
+        if (keep !== null && keep(row) !== true) continue;
         const fs = argFns[i];
         const args = scratch[i];
         for (let j = 0; j < fs.length; j++) args[j] = fs[j](row);

@@ -18,8 +18,11 @@ export type Expr =
   /** A literal; `type` when given, else inferred from the JS value. */
   | { readonly kind: "lit"; readonly value: unknown; readonly type?: DataType }
   | { readonly kind: "alias"; readonly child: Expr; readonly name: string }
-  /** A scalar, aggregate, generator (explode) or window function, or an operator. */
-  | { readonly kind: "call"; readonly fn: string; readonly args: readonly Expr[]; readonly distinct?: boolean }
+  /**
+   * A scalar, aggregate, generator (explode) or window function, or an operator. `filter` is an
+   * aggregate's `FILTER (WHERE cond)` clause: only rows where it is true are aggregated.
+   */
+  | { readonly kind: "call"; readonly fn: string; readonly args: readonly Expr[]; readonly distinct?: boolean; readonly filter?: Expr }
   /** `cast(child AS to)`; `tryCast` yields null instead of failing. */
   | { readonly kind: "cast"; readonly child: Expr; readonly to: DataType; readonly tryCast?: boolean }
   /** CASE WHEN b1 THEN v1 ... ELSE otherwise END. */

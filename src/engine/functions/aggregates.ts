@@ -77,6 +77,29 @@ const count = agg({
   },
 });
 
+/** count_if(cond): the number of rows where the boolean `cond` is true (null and false do not count). */
+const countIf = agg({
+  name: "count_if",
+  minArgs: 1,
+  resolve(args) {
+    const t = args[0].dataType;
+    if (t.kind !== "boolean" && t.kind !== "null") throw unexpectedInputType("count_if", 0, '"BOOLEAN"', t);
+    return { dataType: LongType, nullable: false };
+  },
+  build() {
+    return {
+      init: () => ({ n: 0 }),
+      update(state, values) {
+        const s = state as { n: number };
+        if (values[0] === true) s.n++;
+        return s;
+      },
+      merge: (a, b) => ({ n: (a as { n: number }).n + (b as { n: number }).n }),
+      finish: (s) => (s as { n: number }).n,
+    };
+  },
+});
+
 /** A converter making numeric inputs of an aggregate numbers (strings are cast to double, as Spark's implicit cast). */
 function numericInput(fn: string, a: ArgInfo): (v: unknown) => number {
   const t = a.dataType;
@@ -396,6 +419,7 @@ const countDistinct: AggregateFunction = { ...count, name: "count_distinct", min
 export const AGGREGATE_FUNCTIONS: readonly (readonly [AggregateFunction, ...string[]])[] = [
   [count],
   [countDistinct, "countdistinct"],
+  [countIf],
   [sum],
   [sumDistinct],
   [avg, "mean"],

@@ -6,7 +6,7 @@
 import type { ArgInfo, ScalarFunction } from "../expr/ast.js";
 import type { DataType } from "../types.js";
 import { DateType, DoubleType, IntegerType, LongType, isIntegral, isNumeric } from "../types.js";
-import { WeirError } from "../../util/errors.js";
+import { WeirError, isWeirError } from "../../util/errors.js";
 import { commonType } from "./coercion.js";
 import { comparatorFor } from "./compare.js";
 import { coerceAll, coerceArg, scalar } from "./define.js";
@@ -333,13 +333,45 @@ function bitwise(name: string, f: (a: bigint, b: bigint) => bigint): ScalarFunct
   });
 }
 
+/**
+ * Spark's try_add, try_subtract, try_multiply, try_divide and try_mod: the operator with its
+ * types, giving null where ANSI mode would fail (overflow, division by zero).
+ */
+function tryOf(name: string, op: ScalarFunction): ScalarFunction {
+  return scalar({
+    name,
+    minArgs: 2,
+    resolve: (args) => op.resolve(args),
+    build(args) {
+      const f = op.build(args);
+      return (v) => {
+        try {
+          return f(v);
+        } catch (e) {
+          if (isWeirError(e, "EXECUTION")) return null;
+          throw e;
+        }
+      };
+    },
+  });
+}
+
+const add = additive("+", "try_add", (a, b) => a + b);
+const subtract = additive("-", "try_subtract", (a, b) => a - b);
+const multiply = additive("*", "try_multiply", (a, b) => a * b);
+
 /** Every arithmetic and math function of this module. */
 export const ARITHMETIC_FUNCTIONS: readonly (readonly [ScalarFunction, ...string[]])[] = [
-  [additive("+", "try_add", (a, b) => a + b)],
-  [additive("-", "try_subtract", (a, b) => a - b)],
-  [additive("*", "try_multiply", (a, b) => a * b)],
+  [add],
+  [subtract],
+  [multiply],
   [divide],
   [remainder, "mod"],
+  [tryOf("try_add", add)],
+  [tryOf("try_subtract", subtract)],
+  [tryOf("try_multiply", multiply)],
+  [tryOf("try_divide", divide)],
+  [tryOf("try_mod", remainder)],
   [pmod],
   [intDiv],
   [negative],

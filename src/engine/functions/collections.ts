@@ -33,7 +33,10 @@ const array = scalar({
   },
 });
 
-/** struct(a, b) names its fields col1, col2... here; the analyzer should rewrite struct(x, y) on named columns to named_struct('x', x, 'y', y). */
+/**
+ * struct(a, b) with fields col1, col2...: what a bare registry lookup gives. The analyzer resolves
+ * every struct(...) call itself, as named_struct('a', a, 'x', b AS x, ...) (Spark's CreateStruct).
+ */
 const structFn = scalar({
   name: "struct",
   minArgs: 1,

@@ -28,9 +28,68 @@ const POSIX: Record<string, string> = {
   javaWhitespace: " \\t\\n\\x0B\\f\\r",
 };
 
-/** Translates a Java regex to a JavaScript RegExp (flags `s`-less, like Java's default). */
+/** Characters that must stay escaped in a JavaScript RegExp with the `u` flag (its SyntaxCharacters and `/`). */
+const JS_SYNTAX = new Set([..."^$\\.*+?()[]{}|/"]);
+
+/** Java's `\s` (ASCII whitespace only, unlike JavaScript's, which also takes Unicode spaces). */
+const JAVA_SPACE = "\\t\\n\\x0B\\f\\r ";
+/** Java's `\h` (horizontal whitespace). */
+const JAVA_HSPACE = " \\t\\xA0\\u1680\\u180E\\u2000-\\u200A\\u202F\\u205F\\u3000";
+/** Java's `\v` (vertical whitespace; JavaScript's `\v` is only U+000B). */
+const JAVA_VSPACE = "\\n\\x0B\\f\\r\\x85\\u2028\\u2029";
+/** Java's line terminators, which `.` does not match and `$` may precede (without MULTILINE/DOTALL/UNIX_LINES). */
+const JAVA_LINE_END = "\\n\\r\\u0085\\u2028\\u2029";
+
+/** Escapes text so that it matches literally in a JavaScript RegExp with the `u` flag. */
+function escapeLiteral(text: string, inClass: boolean): string {
+  let out = "";
+  for (const ch of text) out += JS_SYNTAX.has(ch) || (inClass && ch === "-") ? "\\" + ch : ch;
+  return out;
+}
+
+/** A Java `\p{Name}` class as JavaScript text (inside or outside a character class). */
+function propertyClass(name: string, negated: boolean, inClass: boolean, pattern: string): string {
+  const bare = name.replace(/^Is/, "");
+  const posix = POSIX[bare];
+  if (posix !== undefined) {
+    if (!negated) return inClass ? posix : `[${posix}]`;
+    if (!inClass) return `[^${posix}]`;
+    // A negated set cannot be inlined into an enclosing class (JavaScript has \P{ASCII} only).
+    if (bare === "ASCII") return "\\P{ASCII}";
+    throw invalidPattern(pattern, `\\P{${name}} inside a character class is not supported`);
+  }
+  // Java's \p{L}, \p{Lu}, \p{IsAlphabetic} are JavaScript's; \p{IsLatin} is a script there.
+  for (const candidate of [bare, `Script=${bare}`, name]) {
+    const text = `\\${negated ? "P" : "p"}{${candidate}}`;
+    try {
+      new RegExp(text, "u");
+      return text;
+    } catch {
+      // try the next spelling
+    }
+  }
+  throw invalidPattern(pattern, `unknown character property ${JSON.stringify(name)}`);
+}
+
+function invalidPattern(pattern: string, why: string, cause?: unknown): WeirError {
+  return new WeirError("EXECUTION", `[INVALID_PARAMETER_VALUE.PATTERN] The value of parameter(s) \`regexp\` is invalid: ${JSON.stringify(pattern)} (${why}).`, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { pattern },
+  });
+}
+
+/**
+ * Translates a Java regex to a JavaScript RegExp. The result always has the `u` flag, so that `.`,
+ * `[^x]` and friends take a supplementary character (an emoji) as one character, as Java does on
+ * Strings; the translation keeps the pattern valid under `u` (which refuses escapes such as `\-`
+ * or `\:` and lone `]`/`}` that Java reads as literals) and gives Java's meaning to what the two
+ * dialects spell alike but read differently: `.` and `$` (Java's line terminators include U+0085),
+ * `\s` (ASCII only in Java), `\v` and `\h`. Also handled: leading embedded flags such as `(?i)`,
+ * `\A \z \Z`, `\Q...\E`, POSIX `\p{...}` classes, `\x{...}`, `\e \a`, octal `\0nn`,
+ * possessive quantifiers and atomic groups (both approximated by their greedy forms).
+ */
 export function javaRegex(pattern: string, extraFlags = ""): RegExp {
-  let flags = extraFlags;
+  let flags = extraFlags.replace(/u/g, "");
   let src = pattern;
   // Leading embedded flags such as (?i) or (?is).
   const lead = /^\(\?([imsux]+)\)/.exec(src);
@@ -38,47 +97,129 @@ export function javaRegex(pattern: string, extraFlags = ""): RegExp {
     for (const f of lead[1]) if ("ims".includes(f) && !flags.includes(f)) flags += f;
     src = src.slice(lead[0].length);
   }
+  const dotAll = flags.includes("s");
+  const multiline = flags.includes("m");
   let out = "";
   let inClass = false;
-  let unicode = false;
   // Whether the previous output was a quantifier, so that a following `+` makes it possessive.
   let afterQuantifier = false;
+  // Whether the previous class member was a class escape (\d, \w...), after which `-` is a literal.
+  let afterClassEscape = false;
   for (let i = 0; i < src.length; i++) {
     const c = src[i];
     const wasQuantifier = afterQuantifier;
+    const wasClassEscape = afterClassEscape;
     afterQuantifier = false;
-    if (c === "\\" && i + 1 < src.length) {
+    afterClassEscape = false;
+    if (c === "\\") {
+      if (i + 1 >= src.length) throw invalidPattern(pattern, "a trailing backslash");
       const n = src[i + 1];
-      if ((n === "p" || n === "P") && src[i + 2] === "{") {
-        const end = src.indexOf("}", i);
-        const name = src.slice(i + 3, end).replace(/^Is/, "");
-        const cls = POSIX[name];
-        if (cls !== undefined) {
-          const neg = n === "P";
-          out += inClass ? (neg ? `\\P{ASCII}` : cls) : `[${neg ? "^" : ""}${cls}]`;
-          if (inClass && neg) unicode = true;
-        } else {
-          out += src.slice(i, end + 1);
-          unicode = true;
-        }
-        i = end;
-        continue;
-      }
-      if (!inClass && n === "A") out += "^";
-      else if (!inClass && n === "z") out += "$(?![\\s\\S])";
-      else if (!inClass && n === "Z") out += "(?=\\n?$(?![\\s\\S]))";
-      else if (n === "Q") {
-        const end = src.indexOf("\\E", i + 2);
-        const lit = src.slice(i + 2, end < 0 ? src.length : end);
-        out += lit.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-        i = end < 0 ? src.length : end + 1;
-        continue;
-      } else out += c + n;
       i++;
-      continue;
+      switch (n) {
+        case "p":
+        case "P": {
+          let name: string;
+          if (src[i + 1] === "{") {
+            const end = src.indexOf("}", i);
+            if (end < 0) throw invalidPattern(pattern, "an unclosed character property");
+            name = src.slice(i + 2, end);
+            i = end;
+          } else {
+            name = src[i + 1] ?? "";
+            i++;
+          }
+          out += propertyClass(name, n === "P", inClass, pattern);
+          afterClassEscape = inClass;
+          continue;
+        }
+        case "A":
+          out += inClass ? "A" : "^";
+          continue;
+        case "z":
+          out += inClass ? "z" : "$(?![\\s\\S])";
+          continue;
+        case "Z":
+          out += inClass ? "Z" : `(?=(?:\\r\\n|[${JAVA_LINE_END}])?$(?![\\s\\S]))`;
+          continue;
+        case "Q": {
+          const end = src.indexOf("\\E", i + 1);
+          out += escapeLiteral(src.slice(i + 1, end < 0 ? src.length : end), inClass);
+          i = end < 0 ? src.length : end + 1;
+          continue;
+        }
+        case "s":
+        case "S":
+        case "h":
+        case "H":
+        case "v":
+        case "V": {
+          const set = n === "s" || n === "S" ? JAVA_SPACE : n === "h" || n === "H" ? JAVA_HSPACE : JAVA_VSPACE;
+          const negated = n === n.toUpperCase();
+          if (!inClass) out += `[${negated ? "^" : ""}${set}]`;
+          else if (!negated) out += set;
+          // A negated set cannot be inlined into an enclosing class. JavaScript's \S differs from
+          // Java's only on non-ASCII spaces (U+00A0...), which it does not take; \H and \V have no near form.
+          else if (n === "S") out += "\\S";
+          else throw invalidPattern(pattern, `\\${n} inside a character class is not supported`);
+          afterClassEscape = inClass;
+          continue;
+        }
+        case "R":
+          if (inClass) throw invalidPattern(pattern, "\\R inside a character class");
+          out += `(?:\\r\\n|[${JAVA_VSPACE}])`;
+          continue;
+        case "a":
+          out += "\\x07";
+          continue;
+        case "e":
+          out += "\\x1B";
+          continue;
+        case "x":
+          if (src[i + 1] === "{") {
+            const end = src.indexOf("}", i);
+            if (end < 0) throw invalidPattern(pattern, "an unclosed \\x{...}");
+            out += `\\u{${src.slice(i + 2, end)}}`;
+            i = end;
+          } else out += "\\x";
+          continue;
+        case "0": {
+          // Java's octal escape: \0n, \0nn, \0mnn (m <= 3).
+          const m = /^[0-3]?[0-7]{1,2}/.exec(src.slice(i + 1));
+          if (m === null) throw invalidPattern(pattern, "an illegal octal escape");
+          out += `\\u{${parseInt(m[0], 8).toString(16)}}`;
+          i += m[0].length;
+          continue;
+        }
+        case "d":
+        case "D":
+        case "w":
+        case "W":
+          out += "\\" + n;
+          afterClassEscape = inClass;
+          continue;
+        default:
+          if (/[0-9A-Za-z]/.test(n)) {
+            // \t \n \r \f \b \B \cX \uhhhh \k<name> and back-references mean the same in both dialects.
+            out += "\\" + n;
+          } else if (JS_SYNTAX.has(n) || (inClass && n === "-")) {
+            out += "\\" + n;
+          } else {
+            // Java lets any other non-letter be escaped; JavaScript's `u` mode does not.
+            out += n;
+          }
+          continue;
+      }
     }
     if (inClass) {
       if (c === "]") inClass = false;
+      else if (c === "-" && (wasClassEscape || (src[i + 1] !== "]" && /^\\[dDwWsShHvVpP]/.test(src.slice(i + 1))))) {
+        // `[\w-x]` or `[a-\d]`: Java reads the dash as a literal; JavaScript's `u` mode refuses the range.
+        out += "\\-";
+        continue;
+      } else if (c === "[") {
+        out += "\\[";
+        continue;
+      }
       out += c;
       continue;
     }
@@ -95,24 +236,41 @@ export function javaRegex(pattern: string, extraFlags = ""): RegExp {
       }
       continue;
     }
+    if (c === "{") {
+      const q = /^\{\d+(,\d*)?\}/.exec(src.slice(i));
+      if (q === null) throw invalidPattern(pattern, `an illegal repetition near index ${i}`);
+      out += q[0];
+      i += q[0].length - 1;
+      afterQuantifier = true;
+      continue;
+    }
+    if (c === "]" || c === "}") {
+      out += "\\" + c;
+      continue;
+    }
     // Possessive quantifiers (a*+, a++, a?+) behave like greedy ones for matching purposes here.
     if (c === "+" && wasQuantifier) continue;
-    if (c === "*" || c === "+" || c === "?" || c === "}") afterQuantifier = true;
+    if (c === "*" || c === "+" || c === "?") afterQuantifier = true;
     if (c === "(" && src.startsWith("(?>", i)) {
       out += "(?:";
       i += 2;
       continue;
     }
+    if (c === "." && !dotAll) {
+      out += `[^${JAVA_LINE_END}]`;
+      continue;
+    }
+    if (c === "$" && !multiline) {
+      // Java's `$` also matches before a line terminator that ends the input.
+      out += `(?=(?:\\r\\n|[${JAVA_LINE_END}])?$(?![\\s\\S]))`;
+      continue;
+    }
     out += c;
   }
-  if (unicode && !flags.includes("u")) flags += "u";
   try {
-    return new RegExp(out, flags);
+    return new RegExp(out, flags + "u");
   } catch (e) {
-    throw new WeirError("EXECUTION", `[INVALID_PARAMETER_VALUE.PATTERN] The value of parameter(s) \`regexp\` is invalid: ${JSON.stringify(pattern)} (${(e as Error).message}).`, {
-      cause: e,
-      details: { pattern },
-    });
+    throw invalidPattern(pattern, (e as Error).message, e);
   }
 }
 
@@ -132,7 +290,8 @@ export function likeRegex(pattern: string, escape = "\\", ignoreCase = false): R
     else if (c === "_") re += "[\\s\\S]";
     else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   }
-  return new RegExp(re + "$", ignoreCase ? "i" : "");
+  // `u`: `_` is one character, and a supplementary character (an emoji) is one, as in Spark.
+  return new RegExp(re + "$", ignoreCase ? "iu" : "u");
 }
 
 /** Builds an evaluator using a regex compiled once when the pattern argument is constant, else cached per pattern. */
@@ -278,7 +437,8 @@ export function javaSplit(s: string, re: RegExp, limit: number): string[] {
     const start = m.index;
     const end = start + m[0].length;
     if (m[0].length === 0) {
-      re.lastIndex++;
+      // Step over a whole code point, never into the middle of a surrogate pair.
+      re.lastIndex += (s.codePointAt(start) ?? 0) > 0xffff ? 2 : 1;
       if (start >= s.length) break;
       if (start === 0) continue;
     }

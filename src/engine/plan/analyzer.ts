@@ -59,19 +59,6 @@ function generatorOf(e: Expr): { kind: GeneratorKind; arg: Expr; alias?: string 
   return e.kind === "alias" ? { kind, arg: inner.args[0], alias: e.name } : { kind, arg: inner.args[0] };
 }
 
-/** Expands `*` / `t.*` / `struct.*` against the input. */
-function expandStar(qualifier: string | undefined, input: readonly Attribute[], resolver: Resolver): OutputItem[] {
-  if (qualifier === undefined) return input.map((a) => ({ expr: refTo(a), name: a.name, attr: a }));
-  const q = qualifier.toLowerCase();
-  const byQualifier = input.filter((a) => a.qualifier?.toLowerCase() === q);
-  if (byQualifier.length > 0) return byQualifier.map((a) => ({ expr: refTo(a), name: a.name, attr: a }));
-  const s = resolver.column(qualifier);
-  if (s.dataType.kind !== "struct") throw new WeirError("ANALYSIS", `[CANNOT_RESOLVE_STAR_EXPAND] Cannot resolve ${qualifier}.* given input columns ${input.map((a) => a.name).join(", ")}.`);
-  return s.dataType.fields.map((f) => {
-    const r = new Resolver(input).column(`${qualifier}.\`${f.name}\``);
-    return { expr: r, name: f.name };
-  });
-}
 
 /**
  * select(): resolves the list (stars, generators, aggregates, window functions) into
@@ -88,7 +75,7 @@ export function project(child: LogicalPlan, list: readonly SelectItem[]): Logica
       continue;
     }
     if (it.kind === "star") {
-      items.push(...expandStar(it.qualifier, child.output, resolver));
+      items.push(...resolver.expandStar(it.qualifier));
       continue;
     }
     const g = generatorOf(it);
@@ -170,7 +157,7 @@ export function aggregate(child: LogicalPlan, keys: readonly Expr[], aggs: reado
   const keyItems: OutputItem[] = [];
   for (const k of keys) {
     if (k.kind === "star") {
-      keyItems.push(...expandStar(k.qualifier, child.output, keyResolver));
+      keyItems.push(...keyResolver.expandStar(k.qualifier));
       continue;
     }
     const r = keyResolver.resolve(k);

@@ -99,6 +99,8 @@ export type RExpr =
       readonly fn: AggregateFunction;
       readonly args: readonly RExpr[];
       readonly distinct: boolean;
+      /** The `FILTER (WHERE cond)` clause: only rows where it is true are aggregated. */
+      readonly filter?: RExpr;
       readonly dataType: DataType;
       readonly nullable: boolean;
     }
@@ -144,9 +146,10 @@ export function childrenOf(e: RExpr): readonly RExpr[] {
     case "ref":
     case "lit":
       return [];
+    case "agg":
+      return e.filter === undefined ? e.args : [...e.args, e.filter];
     case "call":
     case "udf":
-    case "agg":
     case "rank":
       return e.args;
     case "cast":
@@ -173,7 +176,7 @@ export function mapChildren(e: RExpr, f: (c: RExpr) => RExpr): RExpr {
     case "udf":
       return { ...e, args: e.args.map(f) };
     case "agg":
-      return { ...e, args: e.args.map(f) };
+      return e.filter === undefined ? { ...e, args: e.args.map(f) } : { ...e, args: e.args.map(f), filter: f(e.filter) };
     case "cast":
       return { ...e, child: f(e.child) };
     case "case":
@@ -228,8 +231,11 @@ export function sameExpr(a: RExpr, b: RExpr): boolean {
     case "udf":
       if (a.name !== (b as typeof a).name || (a.kind === "udf" && a.fn !== (b as typeof a).fn)) return false;
       return sameList(a.args, (b as typeof a).args);
-    case "agg":
-      return a.name === (b as typeof a).name && a.distinct === (b as typeof a).distinct && sameList(a.args, (b as typeof a).args);
+    case "agg": {
+      const o = b as typeof a;
+      const sameFilter = a.filter === undefined || o.filter === undefined ? a.filter === o.filter : sameExpr(a.filter, o.filter);
+      return a.name === o.name && a.distinct === o.distinct && sameFilter && sameList(a.args, o.args);
+    }
     case "cast":
       return a.dataType.kind === b.dataType.kind && a.tryCast === (b as typeof a).tryCast && sameExpr(a.child, (b as typeof a).child);
     case "rank":

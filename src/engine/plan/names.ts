@@ -115,7 +115,7 @@ function print(e: RExpr, ids: boolean): string {
     case "udf":
       return `${e.name}(${e.args.map(p).join(", ")})`;
     case "agg":
-      return `${DISPLAY_NAMES[e.name] ?? e.name}(${e.distinct ? "DISTINCT " : ""}${e.args.map(p).join(", ")})`;
+      return `${DISPLAY_NAMES[e.name] ?? e.name}(${e.distinct ? "DISTINCT " : ""}${e.args.map(p).join(", ")})${e.filter === undefined ? "" : ` FILTER (WHERE ${p(e.filter)})`}`;
     case "rank":
       return `${e.name}(${e.args.map(p).join(", ")})`;
     case "window": {
@@ -157,6 +157,10 @@ export function printCall(name: string, args: readonly RExpr[], ids: boolean): s
       return "window";
     case "from_json":
       return `from_json(${p(args[0])})`;
+    case "struct":
+      // struct(...) resolves to named_struct(name1, value1, ...); Spark names it by the values.
+      if (ids) return `named_struct(${args.map(p).join(", ")})`;
+      return `struct(${args.filter((_, i) => i % 2 === 1).map(p).join(", ")})`;
     default:
       return `${DISPLAY_NAMES[name] ?? name}(${args.map(p).join(", ")})`;
   }

@@ -5,6 +5,7 @@
  * brackets, the offending name, and suggestions.
  */
 import { WeirError } from "../../util/errors.js";
+import { assert } from "../../util/assert.js";
 import { BooleanType, DoubleType, IntegerType, NullType, sameType, simpleString, isIntegral, StringType, type DataType } from "../types.js";
 import type { Expr, WindowSpecData } from "../expr/ast.js";
 import { CURRENT_ROW, UNBOUNDED_FOLLOWING, UNBOUNDED_PRECEDING } from "../expr/ast.js";
@@ -14,7 +15,7 @@ import { commonType, literalType } from "../functions/coercion.js";
 import { argInfo } from "../exec/bind.js";
 import { toInternal } from "../api/row-convert.js";
 import type { Attribute, RExpr, ResolvedFrame, SortKey } from "./expressions.js";
-import { exists } from "./expressions.js";
+import { exists, refTo } from "./expressions.js";
 import { prettyName, printCall, typeSql } from "./names.js";
 
 /** Splits `a.b.c` into parts; back-quoted parts keep their dots (`` `a.b`.c ``). */
@@ -107,6 +108,18 @@ export class Resolver {
     return r;
   }
 
+  /** Expands `*` / `t.*` / `struct.*` against the input: each column with its name (and attribute, for input columns). */
+  expandStar(qualifier: string | undefined): { expr: RExpr; name: string; attr?: Attribute }[] {
+    const input = this.input;
+    if (qualifier === undefined) return input.map((a) => ({ expr: refTo(a), name: a.name, attr: a }));
+    const q = qualifier.toLowerCase();
+    const byQualifier = input.filter((a) => a.qualifier?.toLowerCase() === q);
+    if (byQualifier.length > 0) return byQualifier.map((a) => ({ expr: refTo(a), name: a.name, attr: a }));
+    const s = this.column(qualifier);
+    if (s.dataType.kind !== "struct") throw new WeirError("ANALYSIS", `[CANNOT_RESOLVE_STAR_EXPAND] Cannot resolve ${qualifier}.* given input columns ${input.map((a) => a.name).join(", ")}.`);
+    return s.dataType.fields.map((f) => ({ expr: this.column(`${qualifier}.\`${f.name.replace(/`/g, "``")}\``), name: f.name }));
+  }
+
   /** Resolves a column name (`x`, `t.x`, `s.field`, `` `a.b` ``) to a reference or a field extraction. */
   column(name: string): RExpr {
     const parts = splitName(name);
@@ -166,7 +179,7 @@ export class Resolver {
       case "extract":
         return this.extract(this.expr(e.child, inAggregate), this.expr(e.key, inAggregate), undefined);
       case "call":
-        return this.call(e.fn, e.args, e.distinct === true, inAggregate);
+        return this.call(e.fn, e.args, e.distinct === true, inAggregate, e.filter);
     }
   }
 
@@ -229,14 +242,18 @@ export class Resolver {
     throw new WeirError("ANALYSIS", `[INVALID_EXTRACT_BASE_FIELD_TYPE] cannot extract a value from ${shown}: it has the type "${typeSql(t)}", not a struct, array or map.`);
   }
 
-  private call(fn: string, rawArgs: readonly Expr[], distinct: boolean, inAggregate: boolean): RExpr {
+  private call(fn: string, rawArgs: readonly Expr[], distinct: boolean, inAggregate: boolean, filter: Expr | undefined): RExpr {
     const name = fn.toLowerCase();
+    if (filter !== undefined && lookupAggregate(name) === undefined) {
+      throw new WeirError("ANALYSIS", `[INVALID_SQL_SYNTAX.FUNCTION_WITH_UNSUPPORTED_SYNTAX] The function \`${name}\` does not support FILTER: only aggregate functions take a FILTER (WHERE ...) clause.`);
+    }
     if (isGenerator(name)) {
       throw new WeirError("ANALYSIS", `[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT] The generator ${name} is only allowed as a whole select() column (optionally aliased), not inside another expression.`);
     }
     if (isWindowFunction(name)) {
       throw new WeirError("ANALYSIS", `[WINDOW_FUNCTION_WITHOUT_OVER_CLAUSE] The window function ${name}() requires an OVER clause: ${name}().over(Window.orderBy(...)).`);
     }
+    if (name === "struct") return this.struct(rawArgs, inAggregate);
     const agg = lookupAggregate(name);
     const argsExprs = rawArgs.map((a): Expr => (a.kind === "star" && name === "count" ? { kind: "lit", value: 1 } : a));
     if (agg !== undefined) {
@@ -244,7 +261,8 @@ export class Resolver {
       const args = argsExprs.map((a) => this.expr(a, true));
       checkArity(name, args.length, agg.minArgs, agg.maxArgs);
       const res = withExpressionText(name, args, distinct, () => agg.resolve(args.map(argInfo), distinct));
-      return { kind: "agg", name, fn: agg, args, distinct, dataType: res.dataType, nullable: res.nullable };
+      const base = { kind: "agg", name, fn: agg, args, distinct, dataType: res.dataType, nullable: res.nullable } as const;
+      return filter === undefined ? base : { ...base, filter: this.aggregateFilter(filter) };
     }
     if (lookupScalar(name) === undefined) {
       const suggestions = bySimilarity(name, functionNames()).slice(0, 5);
@@ -255,6 +273,55 @@ export class Resolver {
       );
     }
     return callScalar(name, argsExprs.map((a) => this.expr(a, inAggregate)));
+  }
+
+  /**
+   * struct(a, b AS x, s.f, *), as Spark's CreateStruct: each field is named after its column,
+   * alias or struct field (`col1`, `col2`... for other expressions), and stars expand to the
+   * columns. It resolves to named_struct('a', a, 'x', b, ...) under the name `struct`, which prints
+   * as Spark prints it: `struct(a, b)`.
+   */
+  private struct(rawArgs: readonly Expr[], inAggregate: boolean): RExpr {
+    const args: RExpr[] = [];
+    const add = (name: string, value: RExpr): void => {
+      args.push(literal(name, StringType), value);
+    };
+    for (const a of rawArgs) {
+      if (a.kind === "star") {
+        for (const item of this.expandStar(a.qualifier)) add(item.name, item.expr);
+        continue;
+      }
+      const r = this.expr(a, inAggregate);
+      if (a.kind === "alias") add(a.name, r);
+      else if (r.kind === "ref") add(r.name, r);
+      else if (r.kind === "extract" && r.mode === "field") add(r.fieldName, r);
+      else add(`col${args.length / 2 + 1}`, r);
+    }
+    if (args.length === 0) {
+      throw new WeirError("ANALYSIS", "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `struct` requires at least 1 parameters but the actual number is 0.");
+    }
+    const call = callScalar("named_struct", args);
+    assert(call.kind === "call", "named_struct resolves to a call");
+    return { ...call, name: "struct" };
+  }
+
+  /** Resolves an aggregate's FILTER (WHERE cond) clause, with Spark's INVALID_AGGREGATE_FILTER checks. */
+  private aggregateFilter(filter: Expr): RExpr {
+    const cond = this.expr(filter, true);
+    const shown = prettyName(cond);
+    if (cond.dataType.kind !== "boolean" && cond.dataType.kind !== "null") {
+      throw new WeirError(
+        "ANALYSIS",
+        `[INVALID_AGGREGATE_FILTER.NOT_BOOLEAN] The FILTER expression "${shown}" in an aggregate function is invalid. Expected a FILTER expression of the BOOLEAN type, got "${typeSql(cond.dataType)}".`,
+      );
+    }
+    if (exists(cond, (x) => x.kind === "window")) {
+      throw new WeirError("ANALYSIS", `[INVALID_AGGREGATE_FILTER.CONTAINS_WINDOW_FUNCTION] The FILTER expression "${shown}" in an aggregate function is invalid. Expected a FILTER expression without a window function.`);
+    }
+    if (exists(cond, (x) => x.kind === "call" && x.fn.nondeterministic === true)) {
+      throw new WeirError("ANALYSIS", `[INVALID_AGGREGATE_FILTER.NON_DETERMINISTIC] The FILTER expression "${shown}" in an aggregate function is invalid. Expected a FILTER expression to be deterministic.`);
+    }
+    return implicitCast(cond, BooleanType);
   }
 
   private window(fnExpr: Expr, spec: WindowSpecData): RExpr {
@@ -272,6 +339,9 @@ export class Resolver {
       fn = this.expr(inner, false);
       if (fn.kind !== "agg") {
         throw new WeirError("ANALYSIS", `[UNSUPPORTED_EXPR_FOR_WINDOW] Expression "${prettyName(fn)}" not supported within a window function: use an aggregate or ranking function with over().`);
+      }
+      if (fn.filter !== undefined) {
+        throw new WeirError("ANALYSIS", `[UNSUPPORTED_FEATURE] A window aggregate function with a FILTER clause is not supported (as in Spark): ${prettyName(fn)}. Aggregate a CASE WHEN ... END instead.`);
       }
     }
     const frame = this.frame(spec, fn, orderBy);

@@ -398,12 +398,21 @@ class Parser {
       args.push({ kind: "lit", value: true });
     }
     this.expectOp(")");
+    // Spark's grammar: name(args) [FILTER (WHERE cond)] [IGNORE | RESPECT NULLS] [OVER window].
+    let filter: Expr | undefined;
+    if (this.isKw("filter") && this.isOp("(", 1)) {
+      this.next();
+      this.next();
+      this.expectKw("where");
+      filter = this.expression();
+      this.expectOp(")");
+    }
     if ((this.isKw("ignore") || this.isKw("respect")) && this.isKw("nulls", 1)) {
       const ignore = this.next().text.toLowerCase() === "ignore";
       this.next();
       if (ignore) args.push({ kind: "lit", value: true });
     }
-    const e: Expr = distinct ? { kind: "call", fn, args, distinct: true } : { kind: "call", fn, args };
+    const e: Expr = { kind: "call", fn, args, ...(distinct ? { distinct: true } : {}), ...(filter === undefined ? {} : { filter }) };
     if (this.acceptKw("over")) return { kind: "window", fn: e, spec: this.windowSpec() };
     return e;
   }

@@ -107,7 +107,8 @@ export function printExpression(e: Expr): string {
       if (e.fn === "isnotnull" && a.length === 1) return `(${a[0]} IS NOT NULL)`;
       if (e.fn === "in" && a.length >= 2) return `(${a[0]} IN (${a.slice(1).join(", ")}))`;
       if ((e.fn === "like" || e.fn === "ilike" || e.fn === "rlike") && a.length === 2) return `(${a[0]} ${e.fn.toUpperCase()} ${a[1]})`;
-      return `${quoteIdent(e.fn)}(${e.distinct === true ? "DISTINCT " : ""}${a.join(", ")})`;
+      const filter = e.filter === undefined ? "" : ` FILTER (WHERE ${printExpression(e.filter)})`;
+      return `${quoteIdent(e.fn)}(${e.distinct === true ? "DISTINCT " : ""}${a.join(", ")})${filter}`;
     }
     case "cast":
       return `${e.tryCast === true ? "TRY_CAST" : "CAST"}(${printExpression(e.child)} AS ${simpleString(e.to)})`;

@@ -2,7 +2,7 @@
 // extraction from larger expressions, and the MISSING_AGGREGATION error.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { avg, col, count, countDistinct, lit, lower, max, min, round, sum, sum_distinct, collect_list, window } from "../../../src/engine/api/functions.js";
+import { avg, bool_and, bool_or, col, count, count_if, countDistinct, expr, lit, lower, max, min, round, sum, sum_distinct, collect_list, window } from "../../../src/engine/api/functions.js";
 import { isWeirError } from "../../../src/util/errors.js";
 import { frame, rows, sorted } from "../exec/helpers.js";
 
@@ -105,6 +105,35 @@ describe("GroupedData", () => {
       { start: at(0), n: 3 },
       { start: at(5), n: 1 },
     ]);
+  });
+
+  it("aggregate FILTER (WHERE ...) clause aggregates only the rows where it is true (regression: did not parse)", async () => {
+    const g = sales().groupBy("shop").agg(expr("count(*) FILTER (WHERE amount > 5) AS big"), expr("sum(amount) FILTER (WHERE item = 'x')"), count("*").alias("n"));
+    assert.deepEqual(g.columns, ["shop", "big", "sum(amount) FILTER (WHERE (item = x))", "n"]);
+    assert.deepEqual(sorted(await g.collect()), [
+      ["B", 1, null, 1],
+      ["a", 2, 30, 3],
+      ["b", 0, null, 1],
+      [null, 0, 1, 1],
+    ]);
+    // The same aggregate with and without a filter are two aggregates, not one.
+    assert.deepEqual(await sales().agg(expr("sum(amount)"), expr("sum(amount) FILTER (WHERE shop = 'a')")).collect(), [{ "sum(amount)": 43, "sum(amount) FILTER (WHERE (shop = a))": 30 }]);
+    assert.throws(() => sales().agg(expr("sum(amount) FILTER (WHERE item)")), (e: unknown) => isWeirError(e, "ANALYSIS") && /INVALID_AGGREGATE_FILTER\.NOT_BOOLEAN/.test(e.message));
+    assert.throws(() => sales().select(expr("lower(item) FILTER (WHERE amount > 1)")), /FUNCTION_WITH_UNSUPPORTED_SYNTAX/);
+    assert.throws(() => sales().select(expr("sum(amount) FILTER (WHERE amount > 1) OVER (PARTITION BY shop)")), /UNSUPPORTED_FEATURE/);
+  });
+
+  it("count_if, bool_and/every and bool_or/some/any (regression: count_if was missing)", async () => {
+    const df = rows([{ k: 1, f: true }, { k: 1, f: false }, { k: 1, f: null }, { k: 2, f: true }, { k: 3, f: null }], "k INT, f BOOLEAN");
+    const g = df.groupBy("k").agg(count_if("f"), bool_and("f"), bool_or("f"), expr("every(f)"), expr("some(f)"), expr("any(f)"));
+    assert.deepEqual(g.columns, ["k", "count_if(f)", "bool_and(f)", "bool_or(f)", "every(f)", "some(f)", "any(f)"]);
+    assert.deepEqual(sorted(await g.collect()), [
+      [1, 1, false, true, false, true, true],
+      [2, 1, true, true, true, true, true],
+      [3, 0, null, null, null, null, null],
+    ]);
+    assert.deepEqual(g.dtypes[1], ["count_if(f)", "bigint"]);
+    assert.throws(() => df.agg(count_if("k")), (e: unknown) => isWeirError(e, "ANALYSIS") && /"BOOLEAN"/.test(e.message));
   });
 
   it("rejects a column that is neither grouped nor aggregated (MISSING_AGGREGATION)", () => {

@@ -57,6 +57,21 @@ describe("arithmetic operators", () => {
     assert.throws(() => ev("%", 1, 0), isExec(/DIVIDE_BY_ZERO/));
     assert.throws(() => ev("div", 1, 0), isExec(/DIVIDE_BY_ZERO/));
   });
+  it("try_add/try_subtract/try_multiply/try_divide/try_mod give null instead of failing (regression: were missing)", () => {
+    assert.equal(ev("try_add", 2147483647, 1), null);
+    assert.equal(ev("try_add", 1, 2), 3);
+    assert.equal(ev("try_subtract", -2147483648, 1), null);
+    assert.equal(ev("try_multiply", 65536, 65536), null);
+    assert.equal(ev("try_multiply", lit(3, LongType), 4), 12);
+    assert.equal(ev("try_divide", 1, 0), null);
+    assert.equal(ev("try_divide", 2147483647, 1), 2147483647);
+    assert.equal(simpleString(evalWithType("try_divide", 3, 2).dataType), "double");
+    assert.equal(ev("try_mod", 7, 0), null);
+    assert.equal(ev("try_mod", 7, 3), 1);
+    assert.equal(ev("try_add", null, 1), null);
+    // Only the ANSI runtime errors become null: a bad operand type still fails analysis.
+    assert.throws(() => ev("try_add", true, 1), (e: unknown) => isWeirError(e, "ANALYSIS"));
+  });
   it("a string that is not a number fails the implicit cast", () => {
     assert.throws(() => ev("+", "abc", 1), isExec(/CAST_INVALID_INPUT/));
   });

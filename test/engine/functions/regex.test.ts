@@ -45,6 +45,36 @@ const cases: [string, unknown[], unknown][] = [
   ["split", ["", ","], [""]],
   ["split", [",a", ","], ["", "a"]],
   ["regexp_count", ["Steven Jones and Stephen Smith are the best players", "Ste(v|ph)en"], 2],
+  // Regression: a character above U+FFFF (two UTF-16 units) is one character, as in Java.
+  ["like", ["😀", "_"], true],
+  ["like", ["ab😀", "%b_"], true],
+  ["like", ["😀😀", "_"], false],
+  ["rlike", ["😀", "^.$"], true],
+  ["rlike", ["a😀", "^[^b]{2}$"], true],
+  ["regexp_extract", ["xy😀𝄞", "(.)(.)$", 1], "😀"],
+  ["regexp_replace", ["a😀b", ".", "*"], "***"],
+  ["regexp_replace", ["a😀b", "x*", "-"], "-a-😀-b-"],
+  ["split", ["a😀b", "."], ["", "", "", ""]],
+  ["split", ["a😀b", ""], ["a", "😀", "b"]],
+  ["split", ["😀,😀", "(?=,)"], ["😀", ",😀"]],
+  // Regression: Java escapes and literals that JavaScript's `u` mode refuses.
+  ["rlike", ["a-b", "^a\\-b$"], true],
+  ["rlike", ["a:b", "a\\:b"], true],
+  ["rlike", ["x]y}", "x]y}"], true],
+  ["rlike", ["w-", "^[\\w-]+$"], true],
+  ["rlike", ["a-b.c", "^\\Qa-b.c\\E$"], true],
+  ["rlike", ["A", "^\\x{41}$"], true],
+  ["rlike", ["A", "^\\0101$"], true],
+  ["rlike", ["\u001b", "^\\e$"], true],
+  ["rlike", ["é", "^\\p{L}$"], true],
+  ["rlike", ["é", "^\\pL$"], true],
+  ["rlike", ["é", "^\\p{IsLatin}$"], true],
+  // Java's \s is ASCII whitespace; `.` and `$` know Java's line terminators.
+  ["rlike", ["\u00a0", "\\s"], false],
+  ["rlike", ["\u00a0", "\\h"], true],
+  ["rlike", ["\u0085", "."], false],
+  ["regexp_extract", ["ab\n", "(.)$", 1], "b"],
+  ["rlike", ["ab\n", "b\\z"], false],
 ];
 
 describe("LIKE and regex functions", () => {

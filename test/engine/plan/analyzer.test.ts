@@ -20,6 +20,7 @@ import {
   pow,
   round,
   sqrt,
+  struct,
   substring,
   sum,
   udf,
@@ -103,6 +104,15 @@ describe("analyzer", () => {
       return x + 1;
     }, "int");
     assert.deepEqual(df().select(plusOne("a")).columns, ["plusOne(a)"]);
+  });
+
+  it("struct() names its fields after columns, aliases and struct fields; struct(*) expands (regression: fields were col1, col2)", async () => {
+    const s = df().select(struct(col("A"), col("b").alias("x"), col("s.inner"), col("a").plus(1)));
+    assert.deepEqual(s.columns, ["struct(a, b, s.inner, (a + 1))"]);
+    assert.equal(s.schema.fields[0].dataType.kind === "struct" && s.schema.fields[0].dataType.fields.map((f) => f.name).join(","), "a,x,inner,col4");
+    assert.deepEqual(await s.collect(), [{ "struct(a, b, s.inner, (a + 1))": { a: 1, x: 2, inner: 1, col4: 2 } }]);
+    const star = df().selectExpr("to_json(struct(*)) AS j", "to_json(struct(s.*)) AS k", "struct(a, name) AS t");
+    assert.deepEqual(await star.collect(), [{ j: '{"a":1,"b":2,"name":"x","s":{"inner":1}}', k: '{"inner":1}', t: { a: 1, name: "x" } }]);
   });
 
   it("keeps the schema's spelling of a column selected in another case", () => {

@@ -73,6 +73,11 @@ describe("parseExpression", () => {
     ["coalesce(a, 0)", call("coalesce", col("a"), int(0))],
     ["current_date()", call("current_date")],
     ["first(a) IGNORE NULLS", call("first", col("a"), { kind: "lit", value: true })],
+    // Regression: the aggregate FILTER clause did not parse.
+    ["count(*) FILTER (WHERE flag)", { kind: "call", fn: "count", args: [int(1)], filter: col("flag") }],
+    ["sum(DISTINCT a) filter (where b > 0)", { kind: "call", fn: "sum", args: [col("a")], distinct: true, filter: call(">", col("b"), int(0)) }],
+    ["first(a) FILTER (WHERE b) IGNORE NULLS", { kind: "call", fn: "first", args: [col("a"), { kind: "lit", value: true }], filter: col("b") }],
+    ["sum(a) filter", { kind: "alias", child: call("sum", col("a")), name: "filter" }],
     ["CAST(a AS INT)", { kind: "cast", child: col("a"), to: IntegerType }],
     ["cast(a as decimal(10, 2))", { kind: "cast", child: col("a"), to: DoubleType }],
     ["TRY_CAST(a AS array<bigint>)", { kind: "cast", child: col("a"), to: parseDataType("array<bigint>"), tryCast: true }],
@@ -168,6 +173,7 @@ const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
     tie("expr").map((a): Expr => ({ kind: "call", fn: "isnull", args: [a] })),
     fc.tuple(tie("expr"), fc.array(tie("expr"), { minLength: 1, maxLength: 3 })).map(([a, l]): Expr => ({ kind: "call", fn: "in", args: [a, ...l] })),
     fc.tuple(fc.constantFrom("lower", "coalesce", "concat", "my_udf"), fc.array(tie("expr"), { maxLength: 3 })).map(([fn, args]): Expr => ({ kind: "call", fn, args })),
+    fc.tuple(fc.constantFrom("sum", "max"), tie("expr"), tie("expr")).map(([fn, arg, filter]): Expr => ({ kind: "call", fn, args: [arg], filter })),
     fc.tuple(tie("expr"), fc.constantFrom("int", "bigint", "string", "array<int>", "struct<a:int,b:string>", "map<string,double>")).map(([child, t]): Expr => ({ kind: "cast", child, to: parseDataType(t) })),
     fc.tuple(fc.array(fc.tuple(tie("expr"), tie("expr")), { minLength: 1, maxLength: 2 }), fc.option(tie("expr"), { nil: undefined })).map(([branches, otherwise]): Expr =>
       otherwise === undefined ? { kind: "case", branches } : { kind: "case", branches, otherwise },
