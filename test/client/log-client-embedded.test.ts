@@ -12,17 +12,9 @@ import { Broker } from "../../src/broker/broker.js";
 import { EmbeddedLogClient } from "../../src/client/embedded.js";
 import { RemoteLogClient } from "../../src/client/remote.js";
 import { batchesIn, buildBatch, iterateRecords, readBatchHeader } from "../../src/protocol/records/index.js";
-import { isWeirError, type WeirErrorCode } from "../../src/util/errors.js";
 import { T0, embeddedFixture, fixtureRecord, produceRange, type ClientFixture } from "../engine/io/kafka-fixtures.js";
+import { rejectsWith as rejects } from "../helpers/rejects.js";
 
-async function rejects(p: Promise<unknown>, code: WeirErrorCode, message: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(isWeirError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 describe("EmbeddedLogClient", () => {
   let f: ClientFixture;

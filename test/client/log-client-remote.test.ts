@@ -6,17 +6,10 @@ import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { RemoteLogClient } from "../../src/client/remote.js";
 import { batchesIn, buildBatch, iterateRecords, readBatchHeader } from "../../src/protocol/records/index.js";
-import { isWeirError, type WeirErrorCode } from "../../src/util/errors.js";
+import { isWeirError } from "../../src/util/errors.js";
 import { T0, fixtureRecord, produceRange, remoteFixture, type ClientFixture } from "../engine/io/kafka-fixtures.js";
+import { rejectsWith as rejects } from "../helpers/rejects.js";
 
-async function rejects(p: Promise<unknown>, code: WeirErrorCode, message: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(isWeirError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 describe("RemoteLogClient against Weir's broker", () => {
   let f: ClientFixture;

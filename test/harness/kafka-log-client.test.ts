@@ -14,20 +14,12 @@ import { createKafkaSource } from "../../src/engine/io/kafka-source.js";
 import { writeKafka } from "../../src/engine/io/kafka-sink.js";
 import { StringType, field, struct, type Row } from "../../src/engine/types.js";
 import { batchesIn, buildBatch, iterateRecords } from "../../src/protocol/records/index.js";
-import { isWeirError, type WeirErrorCode } from "../../src/util/errors.js";
 import { T0, collect, embeddedFixture, fixtureRecord, produceRange, readable, type ClientFixture } from "../engine/io/kafka-fixtures.js";
 import { kafkaVersion, startKafka, type KafkaHandle } from "./harness.js";
+import { rejectsWith as rejects } from "../helpers/rejects.js";
 
 const opts = (o: Record<string, string>): Map<string, string> => new Map(Object.entries(o));
 
-async function rejects(p: Promise<unknown>, code: WeirErrorCode, message: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(isWeirError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 /** The same data on both logs: "ev" with 3 partitions in every codec, headers on p0. */
 async function seed(c: LogClient): Promise<void> {

@@ -11,8 +11,8 @@ import { createKafkaSource } from "../../../src/engine/io/kafka-source.js";
 import { murmur2, partitionForKey, writeKafka, type KafkaWriteInput } from "../../../src/engine/io/kafka-sink.js";
 import { BinaryType, IntegerType, LongType, StringType, arrayOf, field, struct, type Row, type StructType } from "../../../src/engine/types.js";
 import { batchesIn, readBatchHeader } from "../../../src/protocol/records/index.js";
-import { isWeirError, type WeirErrorCode } from "../../../src/util/errors.js";
 import { collect, embeddedFixture, readable, remoteFixture, type ClientFixture } from "./kafka-fixtures.js";
+import { rejectsWith as rejects } from "../../helpers/rejects.js";
 
 const HEADERS = arrayOf(struct([field("key", StringType), field("value", BinaryType)]));
 
@@ -36,14 +36,6 @@ function input(schema: StructType, ...partitions: Row[][][]): KafkaWriteInput & 
 
 const opts = (o: Record<string, string>): Map<string, string> => new Map(Object.entries(o));
 
-async function rejects(p: Promise<unknown>, code: WeirErrorCode, message: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(isWeirError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 async function readAll(client: LogClient, topic: string, extra: Record<string, string> = {}): Promise<unknown[][]> {
   return readable(await collect(createKafkaSource(client, opts({ subscribe: topic, ...extra }))));
