@@ -8,9 +8,20 @@ import type { Command } from "commander";
 import { RemoteLogClient } from "../client/remote.js";
 import { AdminClient, parseBootstrap, type BrokerAddress, type ClusterOptions } from "../client/wire/index.js";
 import { WeirError, isWeirError } from "../util/errors.js";
-import { DEFAULT_BOOTSTRAP } from "./commands/groups.js";
 
-export { formatColumns } from "./commands/groups.js";
+/** The default bootstrap address, Kafka's and `weir broker`'s default port on loopback. */
+export const DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+
+/** Left-aligned columns two spaces apart, as kafka-consumer-groups.sh prints them. */
+export function formatColumns(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join("\n") + "\n";
+}
 
 /** The flags every cluster command takes. */
 export interface ClusterFlags {

@@ -47,7 +47,7 @@ describe("weir groups usage errors", { timeout: 300_000 }, () => {
     [["groups", "reset-offsets", "g", "--topic", "t:a", "--to-latest"], /^weir: --topic must be TOPIC or TOPIC:PARTITION\[,PARTITION\.\.\.\] \(e\.g\. events or events:0,1\), got "t:a"\n$/],
     [["groups", "reset-offsets", "g", "--topic", "t", "--to-latest", "--dry-run", "--execute"], /^weir: --dry-run and --execute exclude each other\n$/],
     [["groups", "list", "--bootstrap", "localhost"], /^weir: --bootstrap: bad bootstrap address "localhost" in "localhost": expected host:port\[,host:port\.\.\.\] with a port from 1 to 65535\n$/],
-    [["groups", "list", "--timeout", "soon"], /^weir: --timeout must be a positive integer of milliseconds, got "soon"\n$/],
+    [["groups", "list", "--timeout", "soon"], /^weir: --timeout must be an integer ≥ 1, got "soon"\n$/],
     [["groups", "list", "--state", "Sleepy"], /^weir: --state: unknown group state "Sleepy"; states are /],
   ];
 

@@ -15,10 +15,8 @@
  */
 import type { Command } from "commander";
 import {
-  AdminClient,
   applyOffsetReset,
   describeGroupOffsets,
-  parseBootstrap,
   parseIsoDateTime,
   parseTopicSelection,
   planOffsetReset,
@@ -27,14 +25,11 @@ import {
   type ResetPlan,
   type ResetSpec,
 } from "../../client/wire/index.js";
-import { WeirError, isWeirError } from "../../util/errors.js";
+import { WeirError } from "../../util/errors.js";
+import { cell, collect, formatColumns, printJson, usage, withAdmin, withClusterOptions, type ClusterFlags } from "../common.js";
 
 /** The flags every `weir groups` subcommand takes. */
-interface CommonFlags {
-  bootstrap: string;
-  json?: boolean;
-  timeout: string;
-}
+type CommonFlags = ClusterFlags;
 
 /** Flags of `weir groups list`. */
 interface ListFlags extends CommonFlags {
@@ -54,76 +49,12 @@ interface ResetFlags extends CommonFlags {
   dryRun?: boolean;
 }
 
-/** The default bootstrap address, Kafka's and `weir broker`'s default port on loopback. */
-export const DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
-
 /** The client id the CLI's requests carry (brokers log it; DescribeGroups of other groups never shows it). */
 const CLIENT_ID = "weir-groups";
 
 /** The states Kafka's `--list --state` accepts, by lower-case name. */
 const GROUP_STATES = ["PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty", "Assigning", "Reconciling"];
 
-function usage(message: string): WeirError {
-  return new WeirError("INVALID_ARGUMENT", message);
-}
-
-/** Parses --timeout: a positive integer of milliseconds. */
-function parseTimeout(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    throw usage(`--timeout must be a positive integer of milliseconds, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-/**
- * Connects an admin client for the flags, runs `fn` and closes the client. A broker that cannot
- * be reached is reported with the flag to check.
- */
-async function withAdmin<T>(flags: CommonFlags, fn: (admin: AdminClient) => Promise<T>): Promise<T> {
-  let bootstrap;
-  try {
-    bootstrap = parseBootstrap(flags.bootstrap);
-  } catch (e) {
-    throw isWeirError(e) ? usage(`--bootstrap: ${e.message}`) : e;
-  }
-  const timeoutMs = parseTimeout(flags.timeout);
-  let admin: AdminClient;
-  try {
-    admin = await AdminClient.connect({
-      bootstrap,
-      clientId: CLIENT_ID,
-      operationTimeoutMs: timeoutMs,
-      requestTimeoutMs: timeoutMs,
-      connectTimeoutMs: Math.min(timeoutMs, 10_000),
-    });
-  } catch (e) {
-    if (isWeirError(e) && e.details.phase === "connect") throw new WeirError(e.code, `${e.message} (--bootstrap)`, { cause: e, retriable: e.retriable, details: e.details });
-    throw e;
-  }
-  try {
-    return await fn(admin);
-  } finally {
-    admin.close();
-  }
-}
-
-/** Left-aligned columns two spaces apart, as kafka-consumer-groups.sh prints them. */
-export function formatColumns(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]))
-      .join("  ")
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join("\n") + "\n";
-}
-
-/** A cell: "-" for unknown values, as Kafka's tool prints them. */
-const cell = (v: string | number | null): string => (v === null || v === "" ? "-" : String(v));
-
-function printJson(v: unknown): void {
-  process.stdout.write(JSON.stringify(v, null, 2) + "\n");
-}
 
 // ---------------------------------------------------------------------------------------------
 // list
@@ -146,7 +77,7 @@ function parseStates(text: string): Set<string> {
 
 async function runList(flags: ListFlags): Promise<void> {
   const filter = typeof flags.state === "string" ? parseStates(flags.state) : null;
-  const groups = await withAdmin(flags, (admin) => admin.listGroups());
+  const groups = await withAdmin(flags, CLIENT_ID, (admin) => admin.listGroups());
   const shown = groups.filter(isConsumerGroup).filter((g) => filter === null || (g.state !== null && filter.has(g.state)));
   if (flags.json === true) {
     printJson(shown.map((g) => ({ groupId: g.groupId, state: g.state, protocolType: g.protocolType, type: g.type })));
@@ -175,7 +106,7 @@ function stateLine(r: GroupOffsetsReport): string {
 }
 
 async function runDescribe(groupId: string, flags: CommonFlags): Promise<void> {
-  const report = await withAdmin(flags, (admin) => describeGroupOffsets(admin, groupId));
+  const report = await withAdmin(flags, CLIENT_ID, (admin) => describeGroupOffsets(admin, groupId));
   const g = report.group;
   if (flags.json === true) {
     printJson({
@@ -269,7 +200,7 @@ async function runReset(groupId: string, flags: ResetFlags): Promise<void> {
   const spec = resetSpecOf(flags);
   if (flags.execute === true && flags.dryRun === true) throw usage("--dry-run and --execute exclude each other");
   const execute = flags.execute === true;
-  await withAdmin(flags, async (admin) => {
+  await withAdmin(flags, CLIENT_ID, async (admin) => {
     const plan = await planOffsetReset(admin, groupId, topics, spec);
     if (execute) await applyOffsetReset(admin, plan);
     printPlan(plan, execute, flags.json === true);
@@ -280,7 +211,7 @@ async function runReset(groupId: string, flags: ResetFlags): Promise<void> {
 // delete
 
 async function runDelete(groupIds: string[], flags: CommonFlags): Promise<void> {
-  const results = await withAdmin(flags, (admin) => admin.deleteGroups(groupIds));
+  const results = await withAdmin(flags, CLIENT_ID, (admin) => admin.deleteGroups(groupIds));
   const failed = results.filter((r) => r.error !== null);
   const deleted = results.filter((r) => r.error === null).map((r) => r.groupId);
   const why = (groupId: string, e: WeirError): string => {
@@ -309,30 +240,21 @@ async function runDelete(groupIds: string[], flags: CommonFlags): Promise<void> 
 // ---------------------------------------------------------------------------------------------
 // registration
 
-function withCommonOptions(c: Command): Command {
-  return c
-    .option("--bootstrap <host:port>", "broker(s) to bootstrap from: host:port[,host:port...]", DEFAULT_BOOTSTRAP)
-    .option("--json", "print JSON (for scripts) instead of tables")
-    .option("--timeout <ms>", "how long each step may take, retries included", "30000");
-}
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 /** Registers `weir groups` and its subcommands on the program. */
 export function registerGroups(program: Command): void {
   const groups = program.command("groups").description("list, describe, reset offsets of and delete consumer groups (like kafka-consumer-groups.sh)");
 
-  withCommonOptions(groups.command("list"))
+  withClusterOptions(groups.command("list"))
     .description("list consumer groups")
     .option("--state [states]", "show each group's state; with a comma-separated list, only groups in those states")
     .action(async (flags: ListFlags) => runList(flags));
 
-  withCommonOptions(groups.command("describe"))
+  withClusterOptions(groups.command("describe"))
     .description("show a group's state, members, and per partition its committed offset, log-end offset and lag")
     .argument("<group>", "the group id")
     .action(async (group: string, flags: CommonFlags) => runDescribe(group, flags));
 
-  withCommonOptions(groups.command("reset-offsets"))
+  withClusterOptions(groups.command("reset-offsets"))
     .description("move a group's committed offsets (prints the plan; --execute applies it). The group must have no active members.")
     .argument("<group>", "the group id")
     .option("--topic <topic[:partitions]>", "topic to reset, optionally with partitions: events or events:0,1 (repeatable)", collect, [])
@@ -345,7 +267,7 @@ export function registerGroups(program: Command): void {
     .option("--execute", "apply the plan")
     .action(async (group: string, flags: ResetFlags) => runReset(group, flags));
 
-  withCommonOptions(groups.command("delete"))
+  withClusterOptions(groups.command("delete"))
     .description("delete groups and their committed offsets (only groups without active members)")
     .argument("<group...>", "the group id(s)")
     .action(async (groupIds: string[], flags: CommonFlags) => runDelete(groupIds, flags));
