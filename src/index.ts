@@ -60,6 +60,10 @@ export type { LogClient, LogFetchResult, LogProduceResult, LogTopicInfo, LogTopi
 export { Broker } from "./broker/broker.js";
 export type { BrokerConfig } from "./broker/config.js";
 
+// Connectors.
+export { startHttpIngest, INGEST_ERRORS, IngestError } from "./connectors/http-ingest/index.js";
+export type { HttpIngest, HttpIngestOptions, IngestErrorKind } from "./connectors/http-ingest/index.js";
+
 // Errors.
 export { WeirError, isWeirError } from "./util/errors.js";
 export type { WeirErrorCode } from "./util/errors.js";

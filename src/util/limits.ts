@@ -29,6 +29,16 @@ export const limits = {
   indexIntervalBytesDefault: 4096,
   /** Largest index file, in bytes (Kafka's segment.index.bytes default). */
   indexBytesMax: 10 * 1024 * 1024,
+  /**
+   * Largest body of one HTTP ingest request (src/connectors/http-ingest). 1 MiB, about Kafka's
+   * default max.message.bytes, so the records of one request to one partition fit the single
+   * batch they are written in on a topic with default configs.
+   */
+  httpIngestBodyBytesMax: 1024 * 1024,
+  /** Most concurrent connections to one HTTP ingest server. */
+  httpIngestConnectionsMax: 1024,
+  /** Longest an HTTP ingest request may take to arrive, headers and body (a slow client is cut off). */
+  httpIngestRequestMsMax: 30_000,
 } as const;
 
 /** The type of {@link limits}. */

@@ -395,3 +395,27 @@ export function udf<A extends unknown[]>(fn: (...args: A) => unknown, returnType
 export function schemaDDL(schema: StructType): string {
   return simpleString(schema);
 }
+
+// ---- scoring (engine/functions/scoring.ts; formulas in docs/engine.md, "Scoring functions")
+
+/**
+ * Lexicon-based sentiment of a text, a double in [0, 1]: 0 very negative, 0.5 neutral (or
+ * empty), 1 very positive; null for null. Handles negation ("not good"), intensifiers ("very"),
+ * "!", emoticons and emoji.
+ */
+export function sentiment(c: ColumnLike): Column {
+  return call("sentiment", toExpr(c));
+}
+/**
+ * An aggregate: the z-score of the last row's value against the values of the group or window
+ * frame, `(last - mean) / stddev` (sample stddev). Over an ordered frame ending at the current
+ * row (`rowsBetween(-99, 0)`) it is the current row's z-score. Null with fewer than 2 values or a
+ * stddev of 0.
+ */
+export function zscore(c: ColumnLike): Column {
+  return call("zscore", toExpr(c));
+}
+/** An aggregate: `abs(zscore(c)) > threshold` (default 3); null where the z-score is null. */
+export function is_anomaly(c: ColumnLike, threshold = 3): Column {
+  return call("is_anomaly", toExpr(c), litExpr(threshold));
+}

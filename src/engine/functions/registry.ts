@@ -11,6 +11,7 @@ import { JSON_FUNCTIONS } from "./json.js";
 import { MISC_FUNCTIONS } from "./misc.js";
 import { PREDICATE_FUNCTIONS } from "./predicates.js";
 import { REGEX_FUNCTIONS } from "./regex.js";
+import { SCORING_AGGREGATES, SCORING_FUNCTIONS } from "./scoring.js";
 import { STRING_FUNCTIONS } from "./strings.js";
 import { WINDOW_TIME_FUNCTIONS } from "./window-time.js";
 
@@ -39,10 +40,10 @@ export function lookupAggregate(name: string): AggregateFunction | undefined {
   return aggregates.get(name.toLowerCase());
 }
 
-for (const family of [ARITHMETIC_FUNCTIONS, PREDICATE_FUNCTIONS, STRING_FUNCTIONS, REGEX_FUNCTIONS, DATETIME_FUNCTIONS, JSON_FUNCTIONS, COLLECTION_FUNCTIONS, MISC_FUNCTIONS, WINDOW_TIME_FUNCTIONS]) {
+for (const family of [ARITHMETIC_FUNCTIONS, PREDICATE_FUNCTIONS, STRING_FUNCTIONS, REGEX_FUNCTIONS, DATETIME_FUNCTIONS, JSON_FUNCTIONS, COLLECTION_FUNCTIONS, MISC_FUNCTIONS, WINDOW_TIME_FUNCTIONS, SCORING_FUNCTIONS]) {
   for (const [fn, ...aliases] of family) registerScalar(fn, ...aliases);
 }
-for (const [fn, ...aliases] of AGGREGATE_FUNCTIONS) registerAggregate(fn, ...aliases);
+for (const [fn, ...aliases] of [...AGGREGATE_FUNCTIONS, ...SCORING_AGGREGATES]) registerAggregate(fn, ...aliases);
 
 const GENERATORS = new Set(["explode", "explode_outer", "posexplode", "posexplode_outer", "inline", "inline_outer"]);
 const WINDOW_FUNCTIONS = new Set(["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "nth_value"]);
