@@ -124,11 +124,23 @@ function literal(s: string, i: number, lit: string): boolean {
   return true;
 }
 
-/**
- * Compiles the scanner of a struct schema, or returns null when the schema has no flat field a
- * scan could fill (then JSON.parse is used alone).
- */
-export function compileJsonScanner(t: StructType): JsonScanner | null {
+/** What both scanners know of a schema. */
+interface ScanPlan {
+  readonly n: number;
+  readonly names: readonly string[];
+  /** Field names with their closing quote, as the scanners match them. */
+  readonly quoted: readonly string[];
+  readonly kinds: Int8Array;
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+  /** The row slot of each schema field, -1 for fields not kept. */
+  readonly slot: Int32Array;
+  /** Fields per row. */
+  readonly width: number;
+}
+
+/** The scan plan of a schema, or null when no scan could fill it (see compileJsonScanner). */
+function scanPlan(t: StructType, keep: readonly number[] | undefined): ScanPlan | null {
   const n = t.fields.length;
   if (n === 0 || n > 31) return null;
   const names = t.fields.map((f) => f.name);
@@ -157,11 +169,39 @@ export function compileJsonScanner(t: StructType): JsonScanner | null {
     if (kinds[f] !== K_OTHER) flat++;
   }
   if (flat === 0) return null;
+  const slot = new Int32Array(n);
+  let width = n;
+  if (keep === undefined) for (let f = 0; f < n; f++) slot[f] = f;
+  else {
+    slot.fill(-1);
+    keep.forEach((f, i) => (slot[f] = i));
+    width = keep.length;
+  }
+  return { n, names, quoted, kinds, lo, hi, slot, width };
+}
 
+/**
+ * Compiles the scanner of a struct schema, or returns null when the schema has no flat field a
+ * scan could fill (then JSON.parse is used alone). With `keep` (positions of schema fields,
+ * ascending), rows hold only those fields: the others are still checked (a value that would
+ * send the full scan to the general path sends this one there too) but not built.
+ */
+export function compileJsonScanner(t: StructType, keep?: readonly number[]): JsonScanner | null {
+  const plan = scanPlan(t, keep);
+  if (plan === null) return null;
+  const { n, names, quoted, kinds, lo, hi, slot, width } = plan;
+
+  /** True when `s` holds `q` at `i` (a loop: startsWith with a position is a slow builtin call). */
+  const at = (s: string, i: number, q: string): boolean => {
+    const m = q.length;
+    if (i + m > s.length) return false;
+    for (let k = 0; k < m; k++) if (s.charCodeAt(i + k) !== q.charCodeAt(k)) return false;
+    return true;
+  };
   /** The schema field whose name (and closing quote) is at `i`, trying `guess` first; -1 when none. */
   const matchKey = (s: string, i: number, guess: number): number => {
-    if (guess < n && s.startsWith(quoted[guess], i)) return guess;
-    for (let f = 0; f < n; f++) if (f !== guess && s.startsWith(quoted[f], i)) return f;
+    if (guess < n && at(s, i, quoted[guess])) return guess;
+    for (let f = 0; f < n; f++) if (f !== guess && at(s, i, quoted[f])) return f;
     return -1;
   };
 
@@ -170,8 +210,8 @@ export function compileJsonScanner(t: StructType): JsonScanner | null {
     let i = ws(s, 0, len);
     if (i >= len || s.charCodeAt(i) !== 123) return FALLBACK;
     i = ws(s, i + 1, len);
-    const row = new Array<unknown>(n);
-    for (let f = 0; f < n; f++) row[f] = null;
+    const row = new Array<unknown>(width);
+    for (let f = 0; f < width; f++) row[f] = null;
     let seen = 0;
     let guess = 0;
     if (i < len && s.charCodeAt(i) === 125) {
@@ -197,6 +237,7 @@ export function compileJsonScanner(t: StructType): JsonScanner | null {
           if ((seen & bit) !== 0) return FALLBACK;
           seen |= bit;
           guess = f + 1;
+          const at = slot[f];
           if (c === 110) {
             if (!literal(s, i, "null")) return FALLBACK;
             i = end;
@@ -206,13 +247,13 @@ export function compileJsonScanner(t: StructType): JsonScanner | null {
                 if (c !== 34) return FALLBACK;
                 const e = stringEnd(s, i + 1, len);
                 if (e < 0) return FALLBACK;
-                row[f] = s.slice(i + 1, e);
+                if (at >= 0) row[at] = s.slice(i + 1, e);
                 i = e + 1;
                 break;
               }
               case K_INT: {
                 if (scanNumber(s, i, len) !== 1 || num < lo[f] || num > hi[f]) return FALLBACK;
-                row[f] = num;
+                if (at >= 0) row[at] = num;
                 i = end;
                 break;
               }
@@ -220,15 +261,19 @@ export function compileJsonScanner(t: StructType): JsonScanner | null {
               case K_FLOAT: {
                 const r = scanNumber(s, i, len);
                 if (r === 0) return FALLBACK;
-                const v = r === 1 ? num : Number(s.slice(i, end));
-                row[f] = kinds[f] === K_FLOAT ? Math.fround(v) : v;
+                if (at >= 0) {
+                  const v = r === 1 ? num : Number(s.slice(i, end));
+                  row[at] = kinds[f] === K_FLOAT ? Math.fround(v) : v;
+                }
                 i = end;
                 break;
               }
               case K_BOOLEAN: {
-                if (c === 116 && literal(s, i, "true")) row[f] = true;
-                else if (c === 102 && literal(s, i, "false")) row[f] = false;
+                let b: boolean;
+                if (c === 116 && literal(s, i, "true")) b = true;
+                else if (c === 102 && literal(s, i, "false")) b = false;
                 else return FALLBACK;
+                if (at >= 0) row[at] = b;
                 i = end;
                 break;
               }
@@ -259,6 +304,248 @@ export function compileJsonScanner(t: StructType): JsonScanner | null {
       }
     }
     if (ws(s, i, len) !== len) return FALLBACK;
+    return row;
+  };
+}
+
+/** Parses UTF-8 JSON bytes into a row of the schema, or returns FALLBACK. */
+export type JsonBytesScanner = (bytes: Buffer) => unknown[] | typeof FALLBACK;
+
+/** Position of the first non-whitespace byte at or after `i`. */
+function wsB(b: Buffer, i: number, n: number): number {
+  while (i < n) {
+    const c = b[i];
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i;
+    i++;
+  }
+  return i;
+}
+
+/** As stringEnd, over bytes; also -1 for a byte >= 0x80 (non-ASCII text takes the string path). */
+function stringEndB(b: Buffer, i: number, n: number): number {
+  while (i < n) {
+    const c = b[i];
+    if (c === 34) return i;
+    if (c === 92 || c < 32 || c >= 128) return -1;
+    i++;
+  }
+  return -1;
+}
+
+/** As scanNumber, over bytes. */
+function scanNumberB(b: Buffer, i: number, n: number): number {
+  let neg = false;
+  if (i < n && b[i] === 45) {
+    neg = true;
+    i++;
+  }
+  if (i >= n) return 0;
+  let c = b[i];
+  let v = 0;
+  let digits = 0;
+  if (c === 48) {
+    i++;
+  } else if (c >= 49 && c <= 57) {
+    while (i < n) {
+      c = b[i];
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      digits++;
+      i++;
+    }
+  } else return 0;
+  let plain = true;
+  if (i < n && b[i] === 46) {
+    plain = false;
+    i++;
+    const start = i;
+    while (i < n && (c = b[i]) >= 48 && c <= 57) i++;
+    if (i === start) return 0;
+  }
+  if (i < n && ((c = b[i]) === 101 || c === 69)) {
+    plain = false;
+    i++;
+    if (i < n && ((c = b[i]) === 43 || c === 45)) i++;
+    const start = i;
+    while (i < n && (c = b[i]) >= 48 && c <= 57) i++;
+    if (i === start) return 0;
+  }
+  end = i;
+  if (plain && digits <= 15) {
+    if (neg && v === 0) return 2;
+    num = neg ? -v : v;
+    return 1;
+  }
+  return 2;
+}
+
+/** True when `b` has the ASCII literal `lit` at `i` (sets `end`). */
+function literalB(b: Buffer, i: number, n: number, lit: string): boolean {
+  const m = lit.length;
+  if (i + m > n) return false;
+  for (let k = 0; k < m; k++) if (b[i + k] !== lit.charCodeAt(k)) return false;
+  end = i + m;
+  return true;
+}
+
+/** Slots of a string interner (a power of two). */
+const INTERN_SLOTS = 512;
+/** Values longer than this are never interned. */
+const INTERN_LENGTH_MAX = 40;
+
+/**
+ * Turns ASCII byte ranges into strings, handing out the same string again for bytes seen
+ * recently (low-cardinality fields such as a category then allocate nothing per row); gives up
+ * interning when most lookups miss (unique values such as ids).
+ */
+function interner(): (b: Buffer, s: number, e: number) => string {
+  const strings = new Array<string>(INTERN_SLOTS).fill("");
+  let lookups = 0;
+  let misses = 0;
+  let on = true;
+  return (b, s, e) => {
+    const len = e - s;
+    if (!on || len > INTERN_LENGTH_MAX) return b.toString("latin1", s, e);
+    let h = len;
+    for (let i = s; i < e; i++) h = (Math.imul(h, 31) + b[i]) | 0;
+    const at = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
+    const c = strings[at];
+    if (c.length === len) {
+      let k = 0;
+      while (k < len && c.charCodeAt(k) === b[s + k]) k++;
+      if (k === len) return c;
+    }
+    const str = b.toString("latin1", s, e);
+    strings[at] = str;
+    if (++misses * 2 > ++lookups && lookups >= 4096) on = false;
+    else if (lookups >= 65536) lookups = misses = 0;
+    return str;
+  };
+}
+
+/**
+ * The scanner of {@link compileJsonScanner} over the UTF-8 bytes of the text (for
+ * `from_json(cast(binary AS STRING))`, skipping the string of the whole value): ASCII text
+ * only — any byte >= 0x80, like anything else unusual, returns FALLBACK and the caller decodes
+ * the bytes and takes the string path. So a row it returns is the one the string scanner
+ * returns for the decoded text.
+ */
+export function compileJsonBytesScanner(t: StructType, keep?: readonly number[]): JsonBytesScanner | null {
+  const plan = scanPlan(t, keep);
+  if (plan === null) return null;
+  const { n, names, quoted, kinds, lo, hi, slot, width } = plan;
+  // Non-ASCII field names would never match as bytes here.
+  if (names.some((name) => [...name].some((ch) => ch.charCodeAt(0) >= 128))) return null;
+  const keys = quoted.map((q) => Buffer.from(q, "latin1"));
+  const intern = Array.from({ length: n }, () => interner());
+
+  const at = (b: Buffer, i: number, len: number, q: Buffer): boolean => {
+    const m = q.length;
+    if (i + m > len) return false;
+    for (let k = 0; k < m; k++) if (b[i + k] !== q[k]) return false;
+    return true;
+  };
+  const matchKey = (b: Buffer, i: number, len: number, guess: number): number => {
+    if (guess < n && at(b, i, len, keys[guess])) return guess;
+    for (let f = 0; f < n; f++) if (f !== guess && at(b, i, len, keys[f])) return f;
+    return -1;
+  };
+
+  return (b: Buffer): unknown[] | typeof FALLBACK => {
+    const len = b.length;
+    let i = wsB(b, 0, len);
+    if (i >= len || b[i] !== 123) return FALLBACK;
+    i = wsB(b, i + 1, len);
+    const row = new Array<unknown>(width);
+    for (let f = 0; f < width; f++) row[f] = null;
+    let seen = 0;
+    let guess = 0;
+    if (i < len && b[i] === 125) {
+      i++;
+    } else {
+      for (;;) {
+        if (i >= len || b[i] !== 34) return FALLBACK;
+        const keyStart = i + 1;
+        const f = matchKey(b, keyStart, len, guess);
+        const keyEnd = f >= 0 ? keyStart + keys[f].length - 1 : stringEndB(b, keyStart, len);
+        if (keyEnd < 0) return FALLBACK;
+        i = wsB(b, keyEnd + 1, len);
+        if (i >= len || b[i] !== 58) return FALLBACK;
+        i = wsB(b, i + 1, len);
+        if (i >= len) return FALLBACK;
+        const c = b[i];
+        if (f >= 0) {
+          const bit = 1 << f;
+          if ((seen & bit) !== 0) return FALLBACK;
+          seen |= bit;
+          guess = f + 1;
+          const to = slot[f];
+          if (c === 110) {
+            if (!literalB(b, i, len, "null")) return FALLBACK;
+            i = end;
+          } else {
+            switch (kinds[f]) {
+              case K_STRING: {
+                if (c !== 34) return FALLBACK;
+                const e = stringEndB(b, i + 1, len);
+                if (e < 0) return FALLBACK;
+                if (to >= 0) row[to] = intern[f](b, i + 1, e);
+                i = e + 1;
+                break;
+              }
+              case K_INT: {
+                if (scanNumberB(b, i, len) !== 1 || num < lo[f] || num > hi[f]) return FALLBACK;
+                if (to >= 0) row[to] = num;
+                i = end;
+                break;
+              }
+              case K_DOUBLE:
+              case K_FLOAT: {
+                const r = scanNumberB(b, i, len);
+                if (r === 0) return FALLBACK;
+                if (to >= 0) {
+                  const v = r === 1 ? num : Number(b.toString("latin1", i, end));
+                  row[to] = kinds[f] === K_FLOAT ? Math.fround(v) : v;
+                }
+                i = end;
+                break;
+              }
+              case K_BOOLEAN: {
+                let v: boolean;
+                if (c === 116 && literalB(b, i, len, "true")) v = true;
+                else if (c === 102 && literalB(b, i, len, "false")) v = false;
+                else return FALLBACK;
+                if (to >= 0) row[to] = v;
+                i = end;
+                break;
+              }
+              default:
+                return FALLBACK;
+            }
+          }
+        } else if (c === 34) {
+          const e = stringEndB(b, i + 1, len);
+          if (e < 0) return FALLBACK;
+          i = e + 1;
+        } else if (c === 45 || (c >= 48 && c <= 57)) {
+          if (scanNumberB(b, i, len) === 0) return FALLBACK;
+          i = end;
+        } else if ((c === 116 && literalB(b, i, len, "true")) || (c === 102 && literalB(b, i, len, "false")) || (c === 110 && literalB(b, i, len, "null"))) {
+          i = end;
+        } else return FALLBACK;
+        i = wsB(b, i, len);
+        if (i >= len) return FALLBACK;
+        const d = b[i];
+        if (d === 44) {
+          i = wsB(b, i + 1, len);
+          continue;
+        }
+        if (d !== 125) return FALLBACK;
+        i++;
+        break;
+      }
+    }
+    if (wsB(b, i, len) !== len) return FALLBACK;
     return row;
   };
 }

@@ -1,12 +1,13 @@
 /** JSON functions: from_json, to_json, get_json_object, json_array_length. */
 import type { ArgInfo, ScalarFunction } from "../expr/ast.js";
 import type { DataType } from "../types.js";
-import { IntegerType, StringType, parseDataType } from "../types.js";
+import { IntegerType, StringType, parseDataType, simpleString, struct } from "../types.js";
+import { assert } from "../../util/assert.js";
 import { WeirError } from "../../util/errors.js";
 import { coerceArg, constArg, scalar } from "./define.js";
 import { analysisError, unexpectedInputType } from "./errors.js";
 import { compileJsonConverter, compileJsonWriter } from "./json-convert.js";
-import { FALLBACK, compileJsonScanner } from "./json-scan.js";
+import { FALLBACK, compileJsonBytesScanner, compileJsonScanner } from "./json-scan.js";
 
 function isDataType(v: unknown): v is DataType {
   return typeof v === "object" && v !== null && typeof (v as { kind?: unknown }).kind === "string";
@@ -50,38 +51,124 @@ const fromJson = scalar({
     }
     return { dataType: t, coerceTo: [coerceArg("from_json", args, 0, "string"), undefined, undefined].slice(0, args.length) };
   },
-  build(args) {
-    const t = schemaArg(args);
-    const failFast = (optionsArg(args, 2).get("mode") ?? "").toUpperCase() === "FAILFAST";
-    const conv = compileJsonConverter(t, !failFast);
-    // PERMISSIVE: text that is not JSON gives a struct of nulls (Spark 3+), null for arrays and maps.
-    const onBad = t.kind === "struct" ? (): unknown => t.fields.map(() => null) : (): unknown => null;
-    // Flat structs: a scanner fills the row straight from the text; anything unusual falls back
-    // to JSON.parse and the converter below, which decide malformed records and partial results.
-    const scan = t.kind === "struct" ? compileJsonScanner(t) : null;
-    return (v) => {
-      const text = v[0] as string;
-      if (scan !== null) {
-        const row = scan(text);
-        if (row !== FALLBACK) return row;
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        if (failFast) throw new WeirError("EXECUTION", `[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record parsing: ${text.slice(0, 80)}. Parse Mode: FAILFAST.`, { cause: e });
-        return onBad();
-      }
-      if (parsed === null) return null;
-      try {
-        return conv(parsed);
-      } catch (e) {
-        if (failFast) throw new WeirError("EXECUTION", `[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record parsing: ${text.slice(0, 80)}. Parse Mode: FAILFAST.`, { cause: e });
-        return onBad();
-      }
-    };
-  },
+  build: (args) => buildFromJson(args, null, false),
 });
+
+const malformedFailFast = (text: string, cause: unknown): WeirError =>
+  new WeirError("EXECUTION", `[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record parsing: ${text.slice(0, 80)}. Parse Mode: FAILFAST.`, { cause });
+
+/**
+ * from_json's evaluator. `keep` (struct schemas only): the positions of the schema's fields to
+ * return, in order (nested field pruning, see {@link fromJsonVariant}); null for all. `bytes`:
+ * the argument is the UTF-8 bytes of the text (binary) rather than the text.
+ */
+function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null, bytes: boolean): (values: unknown[]) => unknown {
+  const t = schemaArg(args);
+  const failFast = (optionsArg(args, 2).get("mode") ?? "").toUpperCase() === "FAILFAST";
+  const conv = compileJsonConverter(t, !failFast);
+  const width = keep === null ? (t.kind === "struct" ? t.fields.length : 0) : keep.length;
+  // PERMISSIVE: text that is not JSON gives a struct of nulls (Spark 3+), null for arrays and maps.
+  const onBad = t.kind === "struct" ? (): unknown => new Array<unknown>(width).fill(null) : (): unknown => null;
+  // The general path converts every field (so that a record is malformed, or partial, exactly
+  // as without pruning) and then keeps the wanted ones.
+  const project =
+    keep === null
+      ? conv
+      : (v: unknown): unknown => {
+          const full = conv(v) as unknown[] | null;
+          if (full === null) return null;
+          const out = new Array<unknown>(width);
+          for (let i = 0; i < width; i++) out[i] = full[keep[i]];
+          return out;
+        };
+  // Flat structs: a scanner fills the row straight from the text; anything unusual falls back
+  // to JSON.parse and the converter below, which decide malformed records and partial results.
+  const scan = t.kind === "struct" ? compileJsonScanner(t, keep ?? undefined) : null;
+  const ofText = (text: string): unknown => {
+    if (scan !== null) {
+      const row = scan(text);
+      if (row !== FALLBACK) return row;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      if (failFast) throw malformedFailFast(text, e);
+      return onBad();
+    }
+    if (parsed === null) return null;
+    try {
+      return project(parsed);
+    } catch (e) {
+      if (failFast) throw malformedFailFast(text, e);
+      return onBad();
+    }
+  };
+  if (!bytes) return (v) => ofText(v[0] as string);
+  // Bytes: ASCII records are scanned as they are; anything else is decoded as CAST(binary AS
+  // STRING) decodes it (UTF-8, invalid sequences replaced) and takes the text path.
+  const scanBytes = t.kind === "struct" ? compileJsonBytesScanner(t, keep ?? undefined) : null;
+  return (v) => {
+    const b = v[0] as Buffer;
+    if (scanBytes !== null) {
+      const row = scanBytes(b);
+      if (row !== FALLBACK) return row;
+    }
+    return ofText(b.toString("utf8"));
+  };
+}
+
+/** A from_json call's function as the optimizer rewrote it (see {@link fromJsonVariant}). */
+export interface FromJsonVariant extends ScalarFunction {
+  /** Positions, in the schema argument's struct, of the fields the result holds (ascending); null for all. */
+  readonly keep: readonly number[] | null;
+  /** The first argument is the UTF-8 bytes of the text (binary), not the text. */
+  readonly bytesInput: boolean;
+  /** What explain() adds after the first argument (`, pruned to struct<a:string>`). */
+  readonly planSuffix: string;
+}
+
+/** True for from_json calls' functions, rewritten or not. */
+export function isFromJson(fn: ScalarFunction): boolean {
+  return fn === fromJson || (fn as Partial<FromJsonVariant>).bytesInput !== undefined;
+}
+
+/** The variant of a from_json call's function (the plain function: all fields, text input). */
+export function fromJsonVariantOf(fn: ScalarFunction): { keep: readonly number[] | null; bytesInput: boolean } {
+  const v = fn as Partial<FromJsonVariant>;
+  return { keep: v.keep ?? null, bytesInput: v.bytesInput ?? false };
+}
+
+/**
+ * from_json as the optimizer rewrites it:
+ * - `keep` (nested field pruning, for a struct used only through some of its fields): the
+ *   result is a struct of the schema's fields at `keep` only. Records are still checked against
+ *   the whole schema — a record that is malformed (or, in FAILFAST mode, has a value that does
+ *   not fit any field's type) is malformed just as without pruning — but the values of the
+ *   other fields are not built.
+ * - `bytesInput` (for `from_json(CAST(binary AS STRING))`): the argument is the binary itself,
+ *   scanned without building the string of the whole value when it is ASCII, decoded as the
+ *   cast decodes it otherwise.
+ * `resultType` is the call's (pruned) type, for explain().
+ */
+export function fromJsonVariant(keep: readonly number[] | null, bytesInput: boolean, resultType: DataType): FromJsonVariant {
+  const prune = (t: DataType): DataType => {
+    if (keep === null) return t;
+    assert(t.kind === "struct", "only struct results are pruned");
+    return struct(keep.map((i) => t.fields[i]));
+  };
+  return {
+    ...fromJson,
+    keep,
+    bytesInput,
+    planSuffix: `${bytesInput ? " (UTF-8 bytes)" : ""}${keep === null ? "" : `, pruned to ${simpleString(resultType)}`}`,
+    resolve(args) {
+      const r = fromJson.resolve(args);
+      return { dataType: prune(r.dataType), ...(bytesInput ? {} : { coerceTo: r.coerceTo }) };
+    },
+    build: (args) => buildFromJson(args, keep, bytesInput),
+  };
+}
 
 const toJson = scalar({
   name: "to_json",

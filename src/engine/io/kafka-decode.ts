@@ -36,6 +36,8 @@ export const TIMESTAMP = 5;
 export const TIMESTAMP_TYPE = 6;
 export const HEADERS = 7;
 
+const EMPTY = Buffer.alloc(0);
+
 /** Position after the last varint read (module scratch: reads allocate nothing). */
 let vpos = 0;
 /** Set when a read ran out of bounds; the caller then re-decodes slowly for the precise error. */
@@ -48,6 +50,15 @@ function varint(buf: Buffer, pos: number, end: number): number {
     if (b < 0x80) {
       vpos = pos + 1;
       return (b >>> 1) ^ -(b & 1);
+    }
+    // Two bytes (values up to ±8191: most record lengths).
+    if (pos + 1 < end) {
+      const c = buf[pos + 1];
+      if (c < 0x80) {
+        const u = (b & 0x7f) | (c << 7);
+        vpos = pos + 2;
+        return (u >>> 1) ^ -(u & 1);
+      }
     }
   }
   return varintSlow(buf, pos, end);
@@ -70,12 +81,29 @@ function varintSlow(buf: Buffer, pos: number, end: number): number {
   return 0;
 }
 
-/** Decodes the records of batches into rows of the columns `cols` (schema positions). */
+/**
+ * Decodes the records of batches into rows of the columns `cols` (schema positions). A batch is
+ * decoded in steps: {@link begin} reads its header, then each {@link next} appends rows up to a
+ * limit, so a scan can hand out small row batches from a large record batch.
+ */
 export class RowDecoder {
   private readonly needKey: boolean;
   private readonly needValue: boolean;
   private readonly needHeaders: boolean;
   private readonly valueOnly: boolean;
+  // The batch being decoded (set by begin).
+  private records: Buffer = EMPTY;
+  private at = 0;
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  private end = 0;
+  private h: BatchHeader | null = null;
+  private i = 0;
+  private prevDelta = -1;
+  private from = 0;
+  private until = 0;
+  private timestampType = 0;
+  private fixedTimestamp = -1;
 
   constructor(
     private readonly cols: readonly number[],
@@ -89,43 +117,74 @@ export class RowDecoder {
   }
 
   /**
-   * Appends to `out` a row for every record of the batch at `at` with an offset in
-   * [from, until); returns the header. `framesChecked`: the fetch already checked the
-   * batch's frame and CRC (see LogFetchResult). Control batches give no rows (the caller skips them).
+   * Starts on the batch at `at`: {@link next} then gives a row for every record with an offset
+   * in [from, until); returns the header. `framesChecked`: the fetch already checked the batch's
+   * frame and CRC (see LogFetchResult). Control batches give no rows (the caller skips them).
    */
-  decode(records: Buffer, at: number, framesChecked: boolean, from: number, until: number, out: Row[]): BatchHeader {
+  begin(records: Buffer, at: number, framesChecked: boolean, from: number, until: number): BatchHeader {
     const h = framesChecked ? readBatchHeader(records, at) : validateBatchFrame(records, at);
-    let buf = records;
-    let pos = at + BATCH_HEADER_BYTES;
-    let end = at + h.batchLength + BATCH_LOG_OVERHEAD;
+    this.records = records;
+    this.at = at;
+    this.buf = records;
+    this.pos = at + BATCH_HEADER_BYTES;
+    this.end = at + h.batchLength + BATCH_LOG_OVERHEAD;
     if ((h.attributes & ATTR_CODEC_MASK) !== 0) {
-      buf = decompress(compressionOf(h.attributes), records.subarray(pos, end), limits.decompressedBytesMax);
-      pos = 0;
-      end = buf.length;
+      this.buf = decompress(compressionOf(h.attributes), records.subarray(this.pos, this.end), limits.decompressedBytesMax);
+      this.pos = 0;
+      this.end = this.buf.length;
     }
-    const timestampType = (h.attributes & ATTR_LOG_APPEND_TIME) !== 0 ? 1 : 0;
-    const fixedTimestamp = timestampType === 1 ? h.maxTimestamp : -1;
+    this.h = h;
+    this.i = 0;
+    this.prevDelta = -1;
+    this.from = from;
+    this.until = until;
+    this.timestampType = (h.attributes & ATTR_LOG_APPEND_TIME) !== 0 ? 1 : 0;
+    this.fixedTimestamp = this.timestampType === 1 ? h.maxTimestamp : -1;
+    return h;
+  }
+
+  /**
+   * Appends rows of the current batch to `out` until `out` holds `limit` rows or the batch ends;
+   * returns true when the batch is done (then {@link begin} starts the next).
+   */
+  next(out: Row[], limit: number): boolean {
+    const h = this.h;
+    if (h === null) return true;
+    const buf = this.buf;
+    const end = this.end;
+    const from = this.from;
+    const until = this.until;
+    const timestampType = this.timestampType;
+    const fixedTimestamp = this.fixedTimestamp;
     const mark = out.length;
+    let pos = this.pos;
+    let prevDelta = this.prevDelta;
+    let i = this.i;
     bad = false;
-    let prevDelta = -1;
-    for (let i = 0; i < h.recordsCount; i++) {
+    for (; i < h.recordsCount; i++) {
+      if (out.length >= limit) {
+        this.pos = pos;
+        this.prevDelta = prevDelta;
+        this.i = i;
+        return false;
+      }
       const len = varint(buf, pos, end);
       const body = vpos;
       const recEnd = body + len;
-      if (bad || len < 6 || recEnd > end) return this.slow(records, at, mark, out);
+      if (bad || len < 6 || recEnd > end) return this.slow(mark, out);
       const tsDelta = varint(buf, body + 1, recEnd);
       const delta = varint(buf, vpos, recEnd);
-      if (delta <= prevDelta || delta > h.lastOffsetDelta) return this.slow(records, at, mark, out);
+      if (delta <= prevDelta || delta > h.lastOffsetDelta) return this.slow(mark, out);
       prevDelta = delta;
       const offset = h.baseOffset + delta;
       pos = recEnd;
       if (offset < from) continue;
       if (offset >= until) break;
       const keyLen = varint(buf, vpos, recEnd);
-      if (keyLen < -1 || keyLen > recEnd - vpos) return this.slow(records, at, mark, out);
+      if (keyLen < -1 || keyLen > recEnd - vpos) return this.slow(mark, out);
       const key = keyLen >= 0 && this.needKey ? buf.subarray(vpos, vpos + keyLen) : null;
       const valueLen = varint(buf, vpos + (keyLen > 0 ? keyLen : 0), recEnd);
-      if (bad || valueLen < -1 || valueLen > recEnd - vpos) return this.slow(records, at, mark, out);
+      if (bad || valueLen < -1 || valueLen > recEnd - vpos) return this.slow(mark, out);
       const value = valueLen >= 0 && this.needValue ? buf.subarray(vpos, vpos + valueLen) : null;
       if (this.valueOnly) {
         out.push([value]);
@@ -135,11 +194,14 @@ export class RowDecoder {
       let headers: unknown[] | null = null;
       if (this.needHeaders) {
         headers = readHeaders(buf, vpos + (valueLen > 0 ? valueLen : 0), recEnd);
-        if (bad) return this.slow(records, at, mark, out);
+        if (bad) return this.slow(mark, out);
       }
       out.push(this.row(key, value, offset, timestamp, timestampType, headers));
     }
-    return h;
+    this.h = null;
+    // Not keeping the fetch alive past its last batch.
+    this.records = this.buf = EMPTY;
+    return true;
   }
 
   private row(key: Buffer | null, value: Buffer | null, offset: number, timestamp: number, timestampType: number, headers: unknown[] | null): Row {
@@ -176,9 +238,12 @@ export class RowDecoder {
     return row;
   }
 
-  /** Drops the rows of a batch that did not decode and lets the protocol decoder throw its error. */
-  private slow(records: Buffer, at: number, mark: number, out: Row[]): never {
+  /** Drops the rows this step appended and lets the protocol decoder throw the batch's precise error. */
+  private slow(mark: number, out: Row[]): never {
     out.length = mark;
+    const records = this.records;
+    const at = this.at;
+    this.h = null;
     for (const _ of iterateRecords(records, at)) {
       // Walking the records raises the precise CORRUPT_BATCH error.
     }

@@ -24,13 +24,14 @@ import { BinaryType, IntegerType, LongType, StringType, TimestampType, arrayOf, 
 import { parseKafkaReadOptions, type KafkaReadOptions } from "./kafka-options.js";
 import { dataLossError, planOffsetRanges, type OffsetRange } from "./kafka-plan.js";
 import { pushedBounds } from "./kafka-filters.js";
+import { BATCH_ROWS } from "../exec/operator.js";
 import { HEADERS, KEY, OFFSET, PARTITION, RowDecoder, TIMESTAMP, TIMESTAMP_TYPE, TOPIC, VALUE } from "./kafka-decode.js";
 
 /** Tuning of a Kafka scan. */
 export interface KafkaSourceTuning {
   /** Bytes asked for per fetch (default: `kafka.max.partition.fetch.bytes`, else 4 MiB). */
   fetchBytes?: number;
-  /** Rows per yielded batch (default 4096). */
+  /** Rows per yielded batch (default the engine's BATCH_ROWS, 1 024). */
   batchRows?: number;
 }
 
@@ -40,7 +41,7 @@ const ALL_WITH_HEADERS = [...ALL, HEADERS];
 const ATTRIBUTES = 21;
 const LAST_OFFSET_DELTA = 23;
 const FETCH_BYTES_DEFAULT = 4 * 1024 * 1024;
-const BATCH_ROWS_DEFAULT = 4096;
+const BATCH_ROWS_DEFAULT = BATCH_ROWS;
 
 /** The headers column's type: array<struct<key: string, value: binary>>. */
 export const KAFKA_HEADERS_TYPE = arrayOf(struct([field("key", StringType), field("value", BinaryType)]));
@@ -155,7 +156,13 @@ async function* scanRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange
       pos += records.readInt32BE(at + 8) + BATCH_LOG_OVERHEAD;
       if (baseOffset >= until) break;
       if (baseOffset + records.readInt32BE(at + LAST_OFFSET_DELTA) < next || isControlBatch(records.readInt16BE(at + ATTRIBUTES))) continue;
-      decoder.decode(records, at, framesChecked, next, until, out);
+      decoder.begin(records, at, framesChecked, next, until);
+      // A record batch may hold many more records than a row batch: hand them out batchRows at a time.
+      while (!decoder.next(out, batchRows)) {
+        yield out;
+        out = [];
+        if (isAborted(signal)) return;
+      }
       if (out.length >= batchRows) {
         yield out;
         out = [];

@@ -126,6 +126,8 @@ function print(e: RExpr, ids: boolean): string {
       return `${p(e.fn)} OVER (${partition}${order}${frame})`;
     }
     case "call":
+      // explain() shows how the optimizer rewrote a from_json (the fields it builds, bytes read directly).
+      if (ids && e.name === "from_json" && "planSuffix" in e.fn) return `from_json(${p(e.args[0])}${String(e.fn.planSuffix)})`;
       return printCall(e.name, e.args, ids);
   }
 }

@@ -3,8 +3,9 @@
  * work. Rules, in order: drop relation aliases; fold constants; push filters down (combining
  * adjacent ones) through projections, sorts, aggregates (on grouping columns), generators,
  * unions and into both sides of joins where the join type allows; collapse adjacent projections;
- * prune columns nobody reads (down into the scan's column list); and offer the filters that sit
- * on a scan to the source (ScanOptions.filters).
+ * prune columns nobody reads (down into the scan's column list); prune the fields of from_json
+ * structs nobody reads; and offer the filters that sit on a scan to the source
+ * (ScanOptions.filters).
  */
 import type { Expr } from "../expr/ast.js";
 import type { Attribute, NamedExpr, RExpr } from "./expressions.js";
@@ -13,6 +14,8 @@ import type { JoinType, LogicalPlan } from "./logical.js";
 import { filterNode, planChildren, projectNode, refreshOutput, withChildren } from "./logical.js";
 import { conjunction } from "./resolve.js";
 import { compile } from "../exec/bind.js";
+import { fromJsonVariant, fromJsonVariantOf, isFromJson } from "../functions/json.js";
+import { struct, type StructType } from "../types.js";
 
 /** Optimizes a plan; the result has the same output attributes, in the same order. */
 export function optimize(plan: LogicalPlan): LogicalPlan {
@@ -22,6 +25,8 @@ export function optimize(plan: LogicalPlan): LogicalPlan {
   p = mapUp(p, collapseProjects);
   p = prune(p, new Set(p.output.map((a) => a.id)));
   p = mapUp(p, removeIdentityProject);
+  p = pruneJsonFields(p);
+  p = mapUp(p, (n) => mapAllExprs(n, (e) => transformUp(e, jsonFromBytes)));
   p = mapUp(p, pushIntoScan);
   return p;
 }
@@ -321,4 +326,177 @@ function pushIntoScan(p: LogicalPlan): LogicalPlan {
 export function scanFilters(scan: Extract<LogicalPlan, { kind: "scan" }>): Expr[] {
   const names = new Map(scan.sourceOutput.map((a) => [a.id, a.name]));
   return scan.pushedFilters.map((c) => toSourceExpr(c, names)).filter((e): e is Expr => e !== null);
+}
+
+/** Applies `f` to every expression a node holds (whole expressions; aggregates and window functions included). */
+function mapAllExprs(p: LogicalPlan, f: (e: RExpr) => RExpr): LogicalPlan {
+  const named = (xs: readonly NamedExpr[]): NamedExpr[] => xs.map((x) => ({ expr: f(x.expr), attr: x.attr }));
+  switch (p.kind) {
+    case "project":
+      return { ...p, list: named(p.list) };
+    case "filter":
+      return { ...p, condition: f(p.condition) };
+    case "aggregate":
+      return { ...p, keys: named(p.keys), aggs: named(p.aggs) };
+    case "window":
+      return { ...p, exprs: named(p.exprs) };
+    case "generate":
+      return { ...p, arg: f(p.arg) };
+    case "join":
+      return { ...p, condition: p.condition === null ? null : f(p.condition) };
+    case "sort":
+      return { ...p, keys: p.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
+    default:
+      return p;
+  }
+}
+
+/** How the plan reads attributes: whole, or only through struct field extraction (`e.f`). */
+interface AttributeUses {
+  readonly whole: Set<number>;
+  /** Attribute id → the field positions extracted from it. */
+  readonly fields: Map<number, Set<number>>;
+}
+
+function exprUses(e: RExpr, u: AttributeUses): void {
+  if (e.kind === "extract" && e.mode === "field" && e.child.kind === "ref") {
+    let fs = u.fields.get(e.child.id);
+    if (fs === undefined) u.fields.set(e.child.id, (fs = new Set()));
+    fs.add(e.fieldIndex);
+    exprUses(e.key, u);
+    return;
+  }
+  if (e.kind === "ref") {
+    u.whole.add(e.id);
+    return;
+  }
+  for (const c of childrenOf(e)) exprUses(c, u);
+}
+
+function planUses(p: LogicalPlan, u: AttributeUses): void {
+  const all = (xs: readonly RExpr[]): void => xs.forEach((x) => exprUses(x, u));
+  switch (p.kind) {
+    case "project":
+      // A column passed through under its own id is not a use: its uses are those above.
+      for (const n of p.list) if (!(n.expr.kind === "ref" && n.expr.id === n.attr.id)) exprUses(n.expr, u);
+      break;
+    case "filter":
+      exprUses(p.condition, u);
+      break;
+    case "aggregate":
+      all([...p.keys.map((k) => k.expr), ...p.aggs.map((a) => a.expr)]);
+      break;
+    case "window":
+      all(p.exprs.map((x) => x.expr));
+      break;
+    case "generate":
+      exprUses(p.arg, u);
+      break;
+    case "join":
+      if (p.condition !== null) exprUses(p.condition, u);
+      break;
+    case "sort":
+      all(p.keys.map((k) => k.expr));
+      break;
+    case "dedup":
+      for (const a of p.keys) u.whole.add(a.id);
+      break;
+    case "union":
+      for (const c of p.children) for (const a of c.output) u.whole.add(a.id);
+      for (const a of p.output) u.whole.add(a.id);
+      break;
+    case "scan":
+      all(p.pushedFilters);
+      break;
+    default:
+      break;
+  }
+  for (const c of planChildren(p)) planUses(c, u);
+}
+
+/** The fields a from_json call's result holds, as positions in its schema argument's struct. */
+function keptFields(call: Extract<RExpr, { kind: "call" }>, width: number): readonly number[] {
+  return fromJsonVariantOf(call.fn).keep ?? Array.from({ length: width }, (_, i) => i);
+}
+
+/** A struct from_json call (pruned or not) with more than one field. */
+function isWideJsonStruct(e: RExpr): e is Extract<RExpr, { kind: "call" }> & { dataType: StructType } {
+  return e.kind === "call" && isFromJson(e.fn) && e.dataType.kind === "struct" && e.dataType.fields.length > 1;
+}
+
+/** The call pruned to the fields at `positions` of its current result. */
+function pruneCall(call: Extract<RExpr, { kind: "call" }> & { dataType: StructType }, positions: readonly number[]): RExpr {
+  const kept = keptFields(call, call.dataType.fields.length);
+  const dataType = struct(positions.map((i) => call.dataType.fields[i]));
+  return { ...call, fn: fromJsonVariant(positions.map((i) => kept[i]), fromJsonVariantOf(call.fn).bytesInput, dataType), dataType };
+}
+
+/**
+ * `from_json(CAST(b AS STRING), ...)` of a binary `b` (a Kafka value) reads the bytes of `b`
+ * itself, without building the string of the whole value first (see fromJsonVariant).
+ */
+function jsonFromBytes(x: RExpr): RExpr {
+  if (x.kind !== "call" || !isFromJson(x.fn) || x.args.length === 0) return x;
+  const arg = x.args[0];
+  if (arg.kind !== "cast" || arg.dataType.kind !== "string" || arg.child.dataType.kind !== "binary") return x;
+  const v = fromJsonVariantOf(x.fn);
+  if (v.bytesInput) return x;
+  return { ...x, fn: fromJsonVariant(v.keep, true, x.dataType), args: [arg.child, ...x.args.slice(1)] };
+}
+
+/**
+ * Nested field pruning of from_json (Spark's OptimizeCsvJsonExprs with nested column
+ * aliasing): a struct from_json builds only the fields the query reads when nothing reads the
+ * struct whole — `from_json(v, s).f` in an expression, or `e.f` and `e.g` (anywhere above) of a
+ * projected `from_json(v, s) AS e`. The struct's type shrinks to those fields and the
+ * extractions' positions follow. Records are still checked against the whole schema
+ * (fromJsonVariant), so malformed records are malformed exactly as before.
+ */
+function pruneJsonFields(plan: LogicalPlan): LogicalPlan {
+  // `from_json(...).f` within one expression.
+  const direct = (x: RExpr): RExpr => (x.kind === "extract" && x.mode === "field" && isWideJsonStruct(x.child) ? { ...x, child: pruneCall(x.child, [x.fieldIndex]), fieldIndex: 0 } : x);
+  let p = mapUp(plan, (n) => mapAllExprs(n, (e) => transformUp(e, direct)));
+  // `from_json(...) AS e`, read only as e.f, e.g.
+  const uses: AttributeUses = { whole: new Set(p.output.map((a) => a.id)), fields: new Map() };
+  planUses(p, uses);
+  const targets = new Map<number, { readonly positions: number[]; readonly type: StructType; readonly remap: Map<number, number> }>();
+  const find = (n: LogicalPlan): void => {
+    if (n.kind === "project") {
+      for (const item of n.list) {
+        const fs = uses.fields.get(item.attr.id);
+        if (!isWideJsonStruct(item.expr) || uses.whole.has(item.attr.id) || fs === undefined || fs.size >= item.expr.dataType.fields.length) continue;
+        const positions = [...fs].sort((a, b) => a - b);
+        const fields = item.expr.dataType.fields;
+        targets.set(item.attr.id, { positions, type: struct(positions.map((i) => fields[i])), remap: new Map(positions.map((f, i) => [f, i])) });
+      }
+    }
+    planChildren(n).forEach(find);
+  };
+  find(p);
+  if (targets.size === 0) return p;
+  const rewrite = (x: RExpr): RExpr => {
+    if (x.kind === "ref") {
+      const t = targets.get(x.id);
+      return t === undefined ? x : { ...x, dataType: t.type };
+    }
+    if (x.kind === "extract" && x.mode === "field" && x.child.kind === "ref") {
+      const t = targets.get(x.child.id);
+      return t === undefined ? x : { ...x, fieldIndex: t.remap.get(x.fieldIndex)! };
+    }
+    return x;
+  };
+  p = mapUp(p, (n) => {
+    const m = mapAllExprs(n, (e) => transformUp(e, rewrite));
+    if (m.kind !== "project") return refreshOutput(m);
+    const list = m.list.map((item): NamedExpr => {
+      const t = targets.get(item.attr.id);
+      if (t === undefined) return item;
+      const attr = { ...item.attr, dataType: t.type };
+      // The defining item (a pass-through reference was rewritten above).
+      if (isWideJsonStruct(item.expr)) return { expr: pruneCall(item.expr, t.positions), attr };
+      return { expr: item.expr, attr };
+    });
+    return projectNode(m.child, list);
+  });
+  return p;
 }

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseSchema, type StructType } from "../../../src/engine/types.js";
-import { compileJsonScanner, FALLBACK } from "../../../src/engine/functions/json-scan.js";
+import { compileJsonBytesScanner, compileJsonScanner, FALLBACK } from "../../../src/engine/functions/json-scan.js";
 import { compileJsonRowParser } from "../../../src/engine/functions/json-convert.js";
 
 /** The reference: JSON.parse + the converter; "error" when that path rejects the text. */
@@ -14,10 +14,32 @@ function reference(schema: StructType, text: string): unknown {
   }
 }
 
-/** The scanner must either fall back or give exactly the reference row. */
+/**
+ * The variants must agree with the full text scanner: the bytes scanner (over the UTF-8 bytes)
+ * falls back when it does, and may fall back more (non-ASCII) but otherwise gives the same row;
+ * pruned scanners (text and bytes) fall back exactly when the full one does (so that malformed
+ * records are found as without pruning) and give the kept fields of its row.
+ */
+function checkVariants(schema: StructType, text: string, full: unknown[] | typeof FALLBACK): void {
+  const n = schema.fields.length;
+  const bytes = Buffer.from(text);
+  const b = compileJsonBytesScanner(schema)!(bytes);
+  if (b !== FALLBACK) assert.deepEqual(b, full, `bytes scanner on ${JSON.stringify(text)}`);
+  if (full === FALLBACK) assert.equal(b, FALLBACK, `bytes scanner accepted ${JSON.stringify(text)}`);
+  for (const keep of [[0], [n - 1], [1, 3].filter((i) => i < n), Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === 0)]) {
+    const want = full === FALLBACK ? FALLBACK : keep.map((i) => full[i]);
+    assert.deepEqual(compileJsonScanner(schema, keep)!(text), want, `text scanner kept ${keep.join()} of ${JSON.stringify(text)}`);
+    const pb = compileJsonBytesScanner(schema, keep)!(bytes);
+    if (pb !== FALLBACK) assert.deepEqual(pb, want, `bytes scanner kept ${keep.join()} of ${JSON.stringify(text)}`);
+    if (full === FALLBACK) assert.equal(pb, FALLBACK, `bytes scanner kept ${keep.join()} accepted ${JSON.stringify(text)}`);
+  }
+}
+
+/** The scanner must either fall back or give exactly the reference row (and its variants agree). */
 function check(schema: StructType, text: string): void {
   const scan = compileJsonScanner(schema)!;
   const got = scan(text);
+  checkVariants(schema, text, got);
   if (got === FALLBACK) return;
   const want = reference(schema, text);
   assert.notEqual(want, "error", `scanner accepted text JSON.parse rejects: ${JSON.stringify(text)}`);
@@ -47,6 +69,16 @@ describe("compileJsonScanner", () => {
       '\u00a0{}', '{"customer":"x"}\n', '\t{"customer"\r:\n"x"}', '{"__proto__":"x"}', '{"toString":"x"}',
     ];
     for (const c of cases) check(schema, c);
+  });
+  it("scans ASCII bytes without decoding them, and interns repeated short values", () => {
+    const scan = compileJsonBytesScanner(schema, [2, 3])!;
+    const rows = ["category-17", "category-03", "category-17"].map((c, i) => scan(Buffer.from(`{"customer":"c-${i}","category":"${c}","ts":${i}}`)) as unknown[]);
+    assert.deepEqual(rows, [["category-17", 0], ["category-03", 1], ["category-17", 2]]);
+    assert.equal(scan(Buffer.from('{"category":"caté"}')), FALLBACK);
+    assert.equal(scan(Buffer.from('{"customer":"é","category":"x"}')), FALLBACK);
+    // Many distinct values (interning gives up) still come out right.
+    for (let i = 0; i < 10_000; i++) assert.deepEqual(scan(Buffer.from(`{"category":"v${i}"}`)), [`v${i}`, null]);
+    assert.equal(compileJsonBytesScanner(parseSchema("`prix€` STRING, a INT")), null);
   });
   it("handles schema names that need care", () => {
     const s = parseSchema("`toString` STRING, `__proto__` STRING, a STRING, ab STRING");

@@ -2,7 +2,8 @@
 // join sides where the join type allows, constant folding, and explain() showing it.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { col, count, lit, sum, upper } from "../../../src/engine/api/functions.js";
+import { col, count, expr, from_json, lit, sum, to_json, upper } from "../../../src/engine/api/functions.js";
+import { isWeirError } from "../../../src/util/errors.js";
 import { optimize } from "../../../src/engine/plan/optimizer.js";
 import { logicalTreeString } from "../../../src/engine/plan/explain.js";
 import type { LogicalPlan } from "../../../src/engine/plan/logical.js";
@@ -101,5 +102,60 @@ describe("optimizer", () => {
     assert.match(text, /Scan test \[kind#\d+\], PushedFilters: \[\(kind#\d+ = buy\)\]/);
     assert.match(text, /HashAggregate keys=\[kind#\d+\], functions=\[count\(1\)\]/);
     assert.doesNotMatch(df.explainString(), /Logical/);
+  });
+
+  describe("from_json: nested field pruning and reading bytes", () => {
+    const SCHEMA = "a STRING, b BIGINT, c DOUBLE";
+    const values = [
+      '{"a":"x","b":1,"c":0.5}',
+      '{"b":2,"a":"y","zz":[1,{"q":null}]}',
+      '{"a":"x","b":"not a number"}', // b does not fit: partial result in PERMISSIVE, malformed in FAILFAST
+      '{"a":"x","b":3', // malformed
+      '{"a":"caf\u00e9","c":1e400}',
+      '{"a":"é","b":4}', // non-ASCII bytes
+      "null",
+    ];
+    const kafkaLike = (vs: readonly string[] = values) => frame("v BINARY", [vs.slice(0, 3).map((v) => [Buffer.from(v)]), vs.slice(3).map((v) => [Buffer.from(v)])]).df;
+    const e = () => from_json(col("v").cast("string"), SCHEMA).alias("e");
+
+    it("parses only the fields read, straight from the bytes, with the results of the whole parse", async () => {
+      const df = kafkaLike();
+      const pruned = df.select(e()).select(col("e.a"), col("e.c"));
+      const text = pruned.explainString(true);
+      assert.match(text, /from_json\(v#\d+ \(UTF-8 bytes\), pruned to struct<a:string,c:double>\) AS e#\d+/);
+      // The same query reading e whole is not pruned; both give the same values.
+      const whole = df.select(e()).select(col("e"), col("e.a"), col("e.c"));
+      assert.doesNotMatch(whole.explainString(true), /pruned/);
+      const fromWhole = (await whole.collect()).map((r) => [r.a, r.c]);
+      assert.deepEqual(
+        (await pruned.collect()).map((r) => [r.a, r.c]),
+        fromWhole,
+      );
+      assert.deepEqual(fromWhole, [["x", 0.5], ["y", null], ["x", null], [null, null], ["café", Infinity], ["é", null], [null, null]]);
+      const counts = await df.select(e()).groupBy("e.a").count().collect();
+      assert.deepEqual(sorted(counts), sorted([{ a: "x", count: 2 }, { a: "y", count: 1 }, { a: null, count: 2 }, { a: "café", count: 1 }, { a: "é", count: 1 }]));
+    });
+
+    it("prunes a field taken straight from the call, and keeps the struct when something reads it whole", async () => {
+      const df = kafkaLike();
+      const direct = df.select(from_json(col("v").cast("string"), SCHEMA).getField("b").alias("b"));
+      assert.match(direct.explainString(true), /pruned to struct<b:bigint>/);
+      assert.deepEqual((await direct.collect()).map((r) => r.b), [1, 2, null, null, null, 4, null]);
+      const viaJson = df.select(e()).select(to_json(col("e")).alias("j"), col("e.a"));
+      assert.doesNotMatch(viaJson.explainString(true), /pruned/);
+      assert.equal((await viaJson.collect())[0].j, '{"a":"x","b":1,"c":0.5}');
+    });
+
+    it("FAILFAST still finds a malformed record, or a value that does not fit a field nobody reads", async () => {
+      const failFast = (vs: string[]) =>
+        kafkaLike(vs)
+          .select(expr(`from_json(cast(v as string), '${SCHEMA}', map('mode', 'FAILFAST')) AS e`))
+          .select(col("e.a"));
+      assert.match(failFast(values.slice(0, 2)).explainString(true), /pruned to struct<a:string>/);
+      assert.deepEqual((await failFast(values.slice(0, 2)).collect()).map((r) => r.a), ["x", "y"]);
+      for (const bad of ['{"a":"x","b":"not a number"}', '{"a":"x","b":3', '{"a":"x","c":true}', '{"a":"x","b":1}}']) {
+        await assert.rejects(failFast([values[0], bad]).collect(), (err: unknown) => isWeirError(err, "EXECUTION") && /MALFORMED_RECORD_IN_PARSING/.test(err.message), bad);
+      }
+    });
   });
 });
