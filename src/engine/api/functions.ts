@@ -7,7 +7,7 @@
 import { WeirError } from "../../util/errors.js";
 import type { Expr } from "../expr/ast.js";
 import { parseExpression } from "../sql/parser.js";
-import { parseDataType, simpleString, type DataType, type StructType } from "../types.js";
+import { StringType, mapOf, parseDataType, simpleString, type DataType, type StructType } from "../types.js";
 import { Column, litExpr, toExpr, type ColumnLike } from "./column.js";
 
 export { not } from "./column.js";
@@ -139,9 +139,15 @@ export function regexp_replace(str: ColumnLike, pattern: string | Column, replac
 // ---- JSON
 
 /** Parses a JSON string column with a schema (a StructType/DataType or a DDL string). */
-export function from_json(c: ColumnLike, schema: string | DataType): Column {
+/**
+ * Parses JSON text into `schema` (a DDL string or a DataType), as Spark's from_json. `options`
+ * as Spark's: `mode` (PERMISSIVE, the default, or FAILFAST) and `columnNameOfCorruptRecord`
+ * (default `_corrupt_record`: a string field of that name receives the text of a malformed record).
+ */
+export function from_json(c: ColumnLike, schema: string | DataType, options?: Readonly<Record<string, string>>): Column {
   const text = typeof schema === "string" ? schema : simpleString(schema);
-  return call("from_json", toExpr(c), litExpr(text));
+  if (options === undefined) return call("from_json", toExpr(c), litExpr(text));
+  return call("from_json", toExpr(c), litExpr(text), { kind: "lit", value: new Map(Object.entries(options)), type: mapOf(StringType, StringType) });
 }
 export function to_json(c: ColumnLike): Column {
   return call("to_json", toExpr(c));

@@ -5,6 +5,7 @@
  * window), which reads all of its input partitions. A pipeline holds no shared state, which keeps
  * the door open to running partitions on worker threads.
  */
+import { WeirError, isWeirError } from "../../util/errors.js";
 import type { Row } from "../types.js";
 import type { Attribute } from "../plan/expressions.js";
 
@@ -51,9 +52,48 @@ export interface PhysicalOp {
 /** Applies `f` to every batch of a stream, dropping empty results. */
 export async function* mapBatches(input: BatchStream, f: (batch: Row[]) => Row[]): BatchStream {
   for await (const batch of input) {
-    const out = f(batch);
+    let out: Row[];
+    try {
+      out = f(batch);
+    } catch (e) {
+      throw locateFailure(e, batch, f);
+    }
     if (out.length > 0) yield out;
   }
+}
+
+/**
+ * Where the rows of a batch came from, set by a source that can say it (the Kafka source:
+ * `topic events, partition 2, offset 17`), so a row that fails (a FAILFAST parse, an ANSI
+ * cast) is reported by its record.
+ */
+export const ROW_SOURCE: unique symbol = Symbol("weir.rowSource");
+
+/** A batch that knows where each of its rows came from. */
+export type SourcedBatch = Row[] & { [ROW_SOURCE]?: (index: number) => string };
+
+/** Marks `batch` with where its rows came from (see {@link ROW_SOURCE}). */
+export function setRowSource(batch: Row[], describe: (index: number) => string): void {
+  (batch as SourcedBatch)[ROW_SOURCE] = describe;
+}
+
+/**
+ * A runtime error of a batch from a source that knows its rows' origin, with the failing row's
+ * origin added. The batch is re-evaluated row by row to find it: only on this error path, so
+ * the hot path pays nothing.
+ */
+function locateFailure(e: unknown, batch: Row[], f: (batch: Row[]) => Row[]): unknown {
+  const source = (batch as SourcedBatch)[ROW_SOURCE];
+  if (source === undefined || !isWeirError(e, "EXECUTION") || e.details.record !== undefined) return e;
+  for (let i = 0; i < batch.length; i++) {
+    try {
+      f([batch[i]]);
+    } catch {
+      const record = source(i);
+      return new WeirError("EXECUTION", `${e.message} (record: ${record})`, { cause: e, details: { ...e.details, record } });
+    }
+  }
+  return e;
 }
 
 /** Cuts a row array into batches of at most {@link BATCH_ROWS}. */

@@ -67,8 +67,20 @@ function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null,
   const failFast = (optionsArg(args, 2).get("mode") ?? "").toUpperCase() === "FAILFAST";
   const conv = compileJsonConverter(t, !failFast);
   const width = keep === null ? (t.kind === "struct" ? t.fields.length : 0) : keep.length;
-  // PERMISSIVE: text that is not JSON gives a struct of nulls (Spark 3+), null for arrays and maps.
-  const onBad = t.kind === "struct" ? (): unknown => new Array<unknown>(width).fill(null) : (): unknown => null;
+  // PERMISSIVE: text that is not JSON gives a struct of nulls (Spark 3+), null for arrays and
+  // maps; the text itself goes into the columnNameOfCorruptRecord field (default
+  // _corrupt_record) when the schema has one of type string, as Spark's from_json does.
+  const corruptName = optionsArg(args, 2).get("columnnameofcorruptrecord") ?? "_corrupt_record";
+  const fieldsOut = t.kind === "struct" ? (keep === null ? t.fields : keep.map((k) => t.fields[k])) : [];
+  const corruptAt = fieldsOut.findIndex((f) => f.name === corruptName && f.dataType.kind === "string");
+  const onBad =
+    t.kind !== "struct"
+      ? (): unknown => null
+      : (text: string): unknown => {
+          const row = new Array<unknown>(width).fill(null);
+          if (corruptAt >= 0) row[corruptAt] = text;
+          return row;
+        };
   // The general path converts every field (so that a record is malformed, or partial, exactly
   // as without pruning) and then keeps the wanted ones.
   const project =
@@ -94,14 +106,14 @@ function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null,
       parsed = JSON.parse(text);
     } catch (e) {
       if (failFast) throw malformedFailFast(text, e);
-      return onBad();
+      return onBad(text);
     }
     if (parsed === null) return null;
     try {
       return project(parsed);
     } catch (e) {
       if (failFast) throw malformedFailFast(text, e);
-      return onBad();
+      return onBad(text);
     }
   };
   if (!bytes) return (v) => ofText(v[0] as string);

@@ -87,6 +87,8 @@ function varintSlow(buf: Buffer, pos: number, end: number): number {
  * limit, so a scan can hand out small row batches from a large record batch.
  */
 export class RowDecoder {
+  /** The offset of every row given out since the caller last emptied it (for error messages). */
+  readonly offsets: number[] = [];
   private readonly needKey: boolean;
   private readonly needValue: boolean;
   private readonly needHeaders: boolean;
@@ -186,6 +188,7 @@ export class RowDecoder {
       const valueLen = varint(buf, vpos + (keyLen > 0 ? keyLen : 0), recEnd);
       if (bad || valueLen < -1 || valueLen > recEnd - vpos) return this.slow(mark, out);
       const value = valueLen >= 0 && this.needValue ? buf.subarray(vpos, vpos + valueLen) : null;
+      this.offsets.push(offset);
       if (this.valueOnly) {
         out.push([value]);
         continue;

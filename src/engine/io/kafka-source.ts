@@ -24,7 +24,7 @@ import { BinaryType, IntegerType, LongType, StringType, TimestampType, arrayOf, 
 import { parseKafkaReadOptions, type KafkaReadOptions } from "./kafka-options.js";
 import { dataLossError, planOffsetRanges, type OffsetRange } from "./kafka-plan.js";
 import { pushedBounds } from "./kafka-filters.js";
-import { BATCH_ROWS } from "../exec/operator.js";
+import { BATCH_ROWS, setRowSource } from "../exec/operator.js";
 import { HEADERS, KEY, OFFSET, PARTITION, RowDecoder, TIMESTAMP, TIMESTAMP_TYPE, TOPIC, VALUE } from "./kafka-decode.js";
 
 /** Tuning of a Kafka scan. */
@@ -159,19 +159,27 @@ async function* scanRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange
       decoder.begin(records, at, framesChecked, next, until);
       // A record batch may hold many more records than a row batch: hand them out batchRows at a time.
       while (!decoder.next(out, batchRows)) {
-        yield out;
+        yield sourced(out, r.topic, r.partition, decoder.offsets);
         out = [];
         if (isAborted(signal)) return;
       }
       if (out.length >= batchRows) {
-        yield out;
+        yield sourced(out, r.topic, r.partition, decoder.offsets);
         out = [];
         if (isAborted(signal)) return;
       }
     }
     next = end;
   }
-  if (out.length > 0) yield out;
+  if (out.length > 0) yield sourced(out, r.topic, r.partition, decoder.offsets);
+}
+
+/** Marks a row batch with its records' topic, partition and offsets (for errors), and empties `offsets`. */
+function sourced(batch: Row[], topic: string, partition: number, offsets: number[]): Row[] {
+  const at = offsets.slice(0, batch.length);
+  offsets.length = 0;
+  setRowSource(batch, (i) => `topic ${topic}, partition ${partition}, offset ${at[i]}`);
+  return batch;
 }
 
 /** True once `signal` aborted (a function, so that TypeScript does not narrow across yields). */
