@@ -7,6 +7,7 @@
  * a progress bar of bytes read.
  */
 import { createReadStream, statSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { LeaderProduceSink, Producer, producerDefaults, type PartitionProduced, type ProduceSink } from "../../client/wire/index.js";
@@ -119,13 +120,23 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
+/** How often and how long `weir produce` asks again while a broker auto-creates the topic (~5 s). */
+const AUTO_CREATE_TRIES = 25;
+const AUTO_CREATE_WAIT_MS = 200;
+
 async function runProduce(topic: string, flags: ProduceFlags): Promise<void> {
   const s = produceSettingsOf(flags);
   const input = openInput(flags.file);
   const summary = await withClients(flags, "weir-produce", async (admin, log) => {
     // Like kafka-console-producer and kcat: asking with auto-creation lets a broker that creates
     // topics on demand (Weir's and Kafka's default) create a missing one; others answer NOT_FOUND.
-    const md = await admin.cluster.metadata([topic], { allowAutoTopicCreation: true });
+    // Kafka (KRaft) creates the topic in the background and answers "unknown" until it exists,
+    // so ask again for a while, as the Java producer waits up to max.block.ms.
+    let md = await admin.cluster.metadata([topic], { allowAutoTopicCreation: true });
+    for (let tries = 0; md.missing.includes(topic) && tries < AUTO_CREATE_TRIES; tries++) {
+      await sleep(AUTO_CREATE_WAIT_MS);
+      md = await admin.cluster.metadata([topic], { allowAutoTopicCreation: true });
+    }
     if (md.missing.includes(topic)) {
       throw new WeirError("NOT_FOUND", `topic '${topic}' does not exist and the broker does not create topics on demand; create it with: weir topics create ${topic}`, {
         details: { topic },
