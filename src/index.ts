@@ -26,6 +26,24 @@ export * as functions from "./engine/api/functions.js";
 export { DataFrameReader } from "./engine/io/reader.js";
 export { DataFrameWriter } from "./engine/io/writer.js";
 
+// Structured Streaming.
+export { DataStreamReader } from "./engine/stream/reader.js";
+export { DataStreamWriter } from "./engine/stream/writer.js";
+export type { TriggerOptions } from "./engine/stream/writer.js";
+export { StreamingQuery, StreamingQueryException, StreamingQueryManager } from "./engine/stream/query.js";
+export type {
+  QueryIdleEvent,
+  QueryProgressEvent,
+  QueryStartedEvent,
+  QueryTerminatedEvent,
+  SourceProgress,
+  StateOperatorProgress,
+  StreamingQueryListener,
+  StreamingQueryProgress,
+  StreamingQueryStatus,
+} from "./engine/stream/progress.js";
+export type { ForeachBatchFunction, ForeachWriter, OutputMode } from "./engine/stream/sinks.js";
+
 // Data types and their constructors.
 export {
   BinaryType,

@@ -19,6 +19,10 @@ import type { LogManager } from "../log/index.js";
 import { WeirError } from "../util/errors.js";
 import { DataFrame } from "./api/dataframe.js";
 import { DataFrameReader } from "./io/reader.js";
+import { MemorySource } from "./exec/memory-source.js";
+import { DataStreamReader } from "./stream/reader.js";
+import { streamsOf, type StreamingQueryManager } from "./stream/query.js";
+import { memoryTables } from "./stream/sinks.js";
 
 /** Options of {@link Weir.embedded}. */
 export interface EmbeddedSessionOptions {
@@ -93,6 +97,32 @@ export class Weir {
     return new DataFrameReader(this);
   }
 
+  /** Spark's `spark.readStream`: a new {@link DataStreamReader} for a streaming DataFrame. */
+  get readStream(): DataStreamReader {
+    this.checkOpen();
+    return new DataStreamReader(this);
+  }
+
+  /** Spark's `spark.streams`: the session's streaming queries and listeners. */
+  get streams(): StreamingQueryManager {
+    return streamsOf(this);
+  }
+
+  /**
+   * A batch DataFrame of the rows a memory sink holds so far (its query's `queryName`), as
+   * Spark's `spark.table(name)` on the memory sink's table.
+   */
+  table(name: string): DataFrame {
+    this.checkOpen();
+    const t = memoryTables(this).get(name);
+    if (t === undefined) {
+      throw new WeirError("ANALYSIS", `[TABLE_OR_VIEW_NOT_FOUND] The table or view \`${name}\` cannot be found. Start a query with writeStream.format("memory").queryName(${JSON.stringify(name)}) first.`, {
+        details: { table: name },
+      });
+    }
+    return DataFrame.fromSource(this, new MemorySource(t.schema, t.rows()));
+  }
+
   /**
    * Spark's `createDataFrame`: a DataFrame of in-memory rows (objects keyed by column name, or
    * arrays), with a schema given (StructType or DDL string) or inferred.
@@ -114,9 +144,10 @@ export class Weir {
     return this.client;
   }
 
-  /** Closes the log client (and the log, when the session opened it). Idempotent. */
+  /** Stops the session's streaming queries, then closes the log client (and the log, when the session opened it). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await streamsOf(this).stopAll();
     this.closed = true;
     await this.client?.close();
   }

@@ -18,6 +18,9 @@ import { explainString } from "../plan/explain.js";
 import { collectAll, type BatchStream } from "../exec/operator.js";
 import { MemorySource } from "../exec/memory-source.js";
 import { DataFrameWriter } from "../io/writer.js";
+import { isStreamingPlan } from "../stream/plan.js";
+import { watermarkPlan } from "../stream/watermark.js";
+import { DataStreamWriter } from "../stream/writer.js";
 import { Column, toExpr, type ColumnLike } from "./column.js";
 import { GroupedData } from "./grouped.js";
 import { inferSchema, objectToRow, rowToObject } from "./row-convert.js";
@@ -310,5 +313,26 @@ export class DataFrame {
   /** Spark's `df.write`: a DataFrameWriter for this frame. */
   get write(): DataFrameWriter {
     return new DataFrameWriter(this);
+  }
+
+  // ---- streaming
+
+  /** True when the frame reads a streaming source (`weir.readStream`); run it with {@link writeStream}. */
+  get isStreaming(): boolean {
+    return isStreamingPlan(this.plan);
+  }
+
+  /** Spark's `df.writeStream`: a DataStreamWriter for this streaming frame. */
+  get writeStream(): DataStreamWriter {
+    return new DataStreamWriter(this);
+  }
+
+  /**
+   * Spark's `withWatermark(eventTime, delayThreshold)`: rows may arrive up to `delayThreshold`
+   * (`"10 seconds"`) late in event time; stateful streaming operators use it to finish windows,
+   * drop late rows and evict state. No effect on batch frames.
+   */
+  withWatermark(eventTime: string, delayThreshold: string): DataFrame {
+    return this.withPlan(watermarkPlan(this.plan, eventTime, delayThreshold));
   }
 }

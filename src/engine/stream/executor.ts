@@ -1,0 +1,288 @@
+/**
+ * The micro-batch executor (Spark's MicroBatchExecution). Per batch: ask each source for its end
+ * offset → write `offsets/N` → run the batch through the batch engine (the streaming plan with
+ * each streaming relation replaced by the bounded source of its [start, end) range; a stateful
+ * aggregation loads state version N and commits N+1) → the sink writes the output keyed by N →
+ * write `commits/N`. A restart asks the checkpoint what to do ({@link Checkpoint.decide}) and
+ * re-runs an uncommitted batch with exactly its logged ranges and watermark.
+ *
+ * Triggers: processing time (a batch every interval; 0 — the default — as soon as the previous
+ * one ends), once (one batch, then stop) and availableNow (batches within the rate limits up to
+ * what the sources held at start, then stop). With a watermark and a stateful aggregation, a
+ * batch without new data runs when the watermark moved, so append mode emits closed windows.
+ */
+import type { DataFrame } from "../api/dataframe.js";
+import { MemorySource } from "../exec/memory-source.js";
+import { scanNode, schemaOf, type LogicalPlan } from "../plan/logical.js";
+import type { LogFs } from "../../log/fs.js";
+import type { ScanSource } from "../source.js";
+import { Checkpoint, type OffsetSeqEntry, type SourceOffset } from "./checkpoint.js";
+import { bindSources, eventTimeKeyIndex, fingerprintOf, replaceNode, type StreamingPlan } from "./plan.js";
+import { rate, type SourceProgress, type StateOperatorProgress, type StreamingQueryProgress } from "./progress.js";
+import type { OutputMode, StreamSink } from "./sinks.js";
+import { CountingSource, sameOffset, type StreamSource, type StreamingRelation } from "./source.js";
+import { StatefulAggregation, type StateProviderFactory } from "./stateful.js";
+import { bindWatermarks, nextWatermark, type EventTimeStats } from "./watermark.js";
+import { join } from "node:path";
+
+/** When batches run. */
+export type Trigger =
+  | { readonly kind: "processingTime"; readonly intervalMs: number }
+  | { readonly kind: "once" }
+  | { readonly kind: "availableNow" };
+
+/** Spark's spark.sql.shuffle.partitions for state, fixed per checkpoint (Spark's default is 200; state files per partition make a small number better here). */
+export const STATE_PARTITIONS_DEFAULT = 4;
+/** How often a query without new data looks again (Spark's spark.sql.streaming.pollingDelay). */
+export const POLL_DELAY_MS = 10;
+const SHUFFLE_PARTITIONS_CONF = "spark.sql.shuffle.partitions";
+
+/** What the executor reports to its query. */
+export interface ExecutorEvents {
+  onProgress(p: StreamingQueryProgress): void;
+  onIdle(): void;
+  onStatus(message: string, isDataAvailable: boolean, isTriggerActive: boolean): void;
+}
+
+/** Everything a run needs. */
+export interface ExecutorConfig {
+  readonly frame: DataFrame;
+  readonly streaming: StreamingPlan;
+  readonly sink: StreamSink;
+  readonly outputMode: OutputMode;
+  readonly trigger: Trigger;
+  readonly fs: LogFs;
+  readonly checkpointLocation: string;
+  readonly stateProviders: (checkpoint: Checkpoint) => StateProviderFactory;
+  readonly name: string | null;
+  readonly runId: string;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** See the module comment. */
+export class MicroBatchExecutor {
+  /** The offsets up to which every batch is committed, one per source. */
+  private committed: SourceOffset[] = [];
+  private initial: SourceOffset[] = [];
+  private watermarkMs = 0;
+  private perWatermark: number[] = [];
+  private lastBatchWatermarkMs = -1;
+  private nextBatchId = 0;
+  private stateful: StatefulAggregation | null = null;
+  /** When the previous batch's trigger started (Spark's inputRowsPerSecond divides by the time since). */
+  private previousTriggerStart: number | null = null;
+  /** True when a stateful operator emits or evicts by the watermark (a batch without data then has work). */
+  private evictsByWatermark = false;
+  /** The number of triggers started so far. */
+  triggersStarted = 0;
+  /** The number (1-based) of the newest trigger that found no new data (processAllAvailable waits for one that started after its call). */
+  lastIdleTrigger = 0;
+
+  private constructor(
+    private readonly cfg: ExecutorConfig,
+    readonly checkpoint: Checkpoint,
+    private readonly events: ExecutorEvents,
+  ) {}
+
+  /** Opens the checkpoint (refusing an incompatible one) and the sources. */
+  static async open(cfg: ExecutorConfig, events: ExecutorEvents): Promise<MicroBatchExecutor> {
+    const checkpoint = await Checkpoint.open(cfg.fs, cfg.checkpointLocation, fingerprintOf(cfg.streaming, STATE_PARTITIONS_DEFAULT));
+    const ex = new MicroBatchExecutor(cfg, checkpoint, events);
+    const relations = cfg.streaming.relations;
+    for (let i = 0; i < relations.length; i++) {
+      const source = relations[i].create();
+      ex.sources.push(source);
+      await source.open({ fs: cfg.fs, metadataDir: join(cfg.checkpointLocation, "sources", String(i)) });
+    }
+    return ex;
+  }
+
+  private get relations(): readonly StreamingRelation[] {
+    return this.cfg.streaming.relations;
+  }
+
+  /** This run's source instances, one per relation. */
+  private readonly sources: StreamSource[] = [];
+
+  private conf(): Record<string, string> {
+    return { [SHUFFLE_PARTITIONS_CONF]: String(STATE_PARTITIONS_DEFAULT) };
+  }
+
+  /** Runs until the trigger says stop or `signal` aborts; throws what a batch threw. */
+  async run(signal: AbortSignal): Promise<void> {
+    const cp = this.checkpoint;
+    this.events.onStatus("Initializing sources", false, false);
+    const decision = cp.decide();
+    let conf = this.conf();
+    const facts = cp.facts();
+    if (facts.latestOffsets !== null) conf = { ...conf, ...facts.latestOffsets.conf };
+    this.initial = [];
+    for (const s of this.sources) this.initial.push(await s.initialOffset());
+    const agg = this.cfg.streaming.aggregate;
+    if (agg !== null) {
+      const partitions = Number(conf[SHUFFLE_PARTITIONS_CONF] ?? STATE_PARTITIONS_DEFAULT);
+      const eventTimeKey = eventTimeKeyIndex(this.cfg.streaming);
+      this.evictsByWatermark = eventTimeKey !== null;
+      this.stateful = new StatefulAggregation(agg, partitions, this.cfg.stateProviders(cp), eventTimeKey);
+    }
+    const withInitial = (offsets: readonly SourceOffset[] | null): SourceOffset[] => this.initial.map((init, i) => offsets?.[i] ?? init);
+    if (decision.kind === "start") {
+      this.committed = [...this.initial];
+      this.nextBatchId = 0;
+    } else if (decision.kind === "next") {
+      this.committed = withInitial(decision.startOffsets);
+      this.watermarkMs = decision.watermarkMs;
+      this.lastBatchWatermarkMs = facts.latestOffsets?.batchWatermarkMs ?? -1;
+      this.nextBatchId = decision.batchId;
+    } else {
+      this.watermarkMs = decision.watermarkMs;
+      this.committed = withInitial(decision.startOffsets);
+      const t = Date.now();
+      await this.runBatch(decision.entry, t, { latestOffset: 0, walCommit: 0 }, signal);
+      if (this.cfg.trigger.kind === "once") return;
+    }
+    if (this.cfg.trigger.kind === "availableNow") for (const s of this.sources) await s.prepareForAvailableNow();
+    const trigger = this.cfg.trigger;
+    const limits = { ignoreRateLimits: trigger.kind === "once" };
+    while (!signal.aborted) {
+      const triggerStart = Date.now();
+      const triggerNumber = ++this.triggersStarted;
+      this.events.onStatus("Getting offsets from sources", false, true);
+      const ends: SourceOffset[] = [];
+      for (let i = 0; i < this.relations.length; i++) ends.push(await this.sources[i].latestOffset(this.committed[i], limits));
+      const latestOffsetMs = Date.now() - triggerStart;
+      const hasData = ends.some((e, i) => !sameOffset(e, this.committed[i]));
+      const needsNoDataBatch = !hasData && this.evictsByWatermark && this.watermarkMs !== this.lastBatchWatermarkMs && this.lastBatchWatermarkMs >= 0;
+      if (signal.aborted) break;
+      if (hasData || needsNoDataBatch) {
+        const entry: OffsetSeqEntry = { batchId: this.nextBatchId, batchWatermarkMs: this.watermarkMs, batchTimestampMs: triggerStart, conf, sources: ends };
+        const w0 = Date.now();
+        await cp.writeOffsets(entry);
+        await this.runBatch(entry, triggerStart, { latestOffset: latestOffsetMs, walCommit: Date.now() - w0 }, signal);
+        if (trigger.kind === "once") break;
+      } else {
+        this.lastIdleTrigger = triggerNumber;
+        this.events.onStatus("Waiting for data to arrive", false, false);
+        this.events.onIdle();
+        if (trigger.kind === "once" || trigger.kind === "availableNow") break;
+      }
+      const interval = trigger.kind === "processingTime" ? trigger.intervalMs : 0;
+      const wait = interval > 0 ? Math.max(0, triggerStart + interval - Date.now()) : hasData || needsNoDataBatch ? 0 : POLL_DELAY_MS;
+      if (wait > 0) {
+        if (interval > 0 && (hasData || needsNoDataBatch)) this.events.onStatus("Waiting for next trigger", false, false);
+        await sleep(wait, signal);
+      }
+    }
+  }
+
+  /** Runs one batch whose offsets are logged, then commits it. */
+  private async runBatch(entry: OffsetSeqEntry, triggerStart: number, times: { latestOffset: number; walCommit: number }, signal: AbortSignal): Promise<void> {
+    const batchId = entry.batchId;
+    this.events.onStatus("Processing new data", true, true);
+    const g0 = Date.now();
+    const counting: CountingSource[] = [];
+    const bounded = new Map<StreamingRelation, ScanSource>();
+    for (let i = 0; i < this.relations.length; i++) {
+      const c = new CountingSource(await this.sources[i].planBatch(this.committed[i], entry.sources[i]));
+      counting.push(c);
+      bounded.set(this.relations[i], c);
+    }
+    const getBatchMs = Date.now() - g0;
+    const q0 = Date.now();
+    const stats: EventTimeStats[] = [];
+    const sp = this.cfg.streaming;
+    let plan: LogicalPlan;
+    let stateProgress: StateOperatorProgress[] = [];
+    if (sp.aggregate !== null && this.stateful !== null) {
+      const child = bindWatermarks(bindSources(sp.aggregate.child, bounded), stats);
+      const result = await this.stateful.run(batchId, child, entry.batchWatermarkMs, this.cfg.outputMode, signal);
+      stateProgress = [result.progress];
+      const agg = sp.aggregate;
+      plan = bindSources(replaceNode(sp.plan, agg, scanNode(new MemorySource(schemaOf(agg.output), result.rows), agg.output)), bounded);
+    } else {
+      plan = bindWatermarks(bindSources(sp.plan, bounded), stats);
+    }
+    const planningMs = Date.now() - q0;
+    const a0 = Date.now();
+    const outputRows = await this.cfg.sink.addBatch(batchId, this.cfg.frame.withPlan(plan), this.cfg.outputMode);
+    const addBatchMs = Date.now() - a0;
+    const next = nextWatermark(entry.batchWatermarkMs, sp.watermarks, stats, this.perWatermark);
+    this.perWatermark = next.perOperator;
+    const c0 = Date.now();
+    await this.checkpoint.writeCommit({ batchId, nextBatchWatermarkMs: next.watermarkMs });
+    if (batchId % 10 === 0) this.checkpoint.purge();
+    const commitMs = Date.now() - c0;
+    const starts = this.committed;
+    this.committed = [...entry.sources];
+    this.lastBatchWatermarkMs = entry.batchWatermarkMs;
+    this.watermarkMs = next.watermarkMs;
+    this.nextBatchId = batchId + 1;
+    const total = Date.now() - triggerStart;
+    const numInputRows = counting.reduce((n, c) => n + c.rows, 0);
+    const sinceLast = this.previousTriggerStart === null ? 0 : triggerStart - this.previousTriggerStart;
+    this.previousTriggerStart = triggerStart;
+    const sources: SourceProgress[] = this.sources.map((r, i) => ({
+      description: r.description,
+      startOffset: starts[i],
+      endOffset: entry.sources[i],
+      latestOffset: r.reportLatestOffset(),
+      numInputRows: counting[i].rows,
+      inputRowsPerSecond: rate(counting[i].rows, sinceLast),
+      processedRowsPerSecond: rate(counting[i].rows, total),
+      metrics: r.metrics(entry.sources[i]),
+    }));
+    const eventTime: Record<string, string> = {};
+    if (sp.watermarks.length > 0) {
+      eventTime.watermark = new Date(entry.batchWatermarkMs).toISOString();
+      const seen = stats.filter((s) => s.maxMs !== Number.NEGATIVE_INFINITY);
+      if (seen.length > 0) {
+        const n = seen.reduce((a, s) => a + s.count, 0);
+        eventTime.avg = new Date(Math.round(seen.reduce((a, s) => a + s.sumMs, 0) / n)).toISOString();
+        eventTime.max = new Date(Math.max(...seen.map((s) => s.maxMs))).toISOString();
+        eventTime.min = new Date(Math.min(...seen.map((s) => s.minMs))).toISOString();
+      }
+    }
+    this.events.onProgress({
+      id: this.checkpoint.metadata.id,
+      runId: this.cfg.runId,
+      name: this.cfg.name,
+      timestamp: new Date(triggerStart).toISOString(),
+      batchId,
+      batchDuration: total,
+      numInputRows,
+      inputRowsPerSecond: rate(numInputRows, sinceLast),
+      processedRowsPerSecond: rate(numInputRows, total),
+      durationMs: {
+        addBatch: addBatchMs,
+        commitOffsets: commitMs,
+        getBatch: getBatchMs,
+        latestOffset: times.latestOffset,
+        queryPlanning: planningMs,
+        triggerExecution: total,
+        walCommit: times.walCommit,
+      },
+      eventTime,
+      stateOperators: stateProgress,
+      sources,
+      sink: { description: this.cfg.sink.description, numOutputRows: outputRows, metrics: {} },
+      observedMetrics: {},
+    });
+  }
+
+  /** Closes the sources. */
+  async close(): Promise<void> {
+    for (const s of this.sources) await s.close();
+  }
+}

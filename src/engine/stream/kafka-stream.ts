@@ -1,0 +1,258 @@
+/**
+ * Spark's Kafka micro-batch stream (KafkaMicroBatchStream) over a {@link LogClient}. Options are
+ * the batch source's (parsed by kafka-options.ts) with the streaming differences:
+ *
+ * - `startingOffsets` defaults to `latest`; the resolved starting offsets are written to
+ *   `sources/<i>/0` so a restart before batch 0 commits starts at the same place;
+ * - `endingOffsets*` are refused (a stream has no end);
+ * - `maxOffsetsPerTrigger` splits the available offsets over partitions in proportion to what
+ *   each has (Spark's rateLimit); `minOffsetsPerTrigger` with `maxTriggerDelay` (default 15m)
+ *   waits for enough data unless the delay passed since the last batch;
+ * - partitions that appear later (a topic grew, a pattern matched a new topic) start at their
+ *   earliest offset; a partition that disappeared fails the query unless `failOnDataLoss=false`.
+ *
+ * Each batch is read by the batch source itself: `assign` + per-partition starting and ending
+ * offsets JSON, so decoding, data-loss checks and pushed filters are the batch engine's.
+ */
+import type { LogClient, LogTopicPartition } from "../../client/log-client.js";
+import { WeirError } from "../../util/errors.js";
+import { MemorySource } from "../exec/memory-source.js";
+import { lowerCaseOptions, parseKafkaReadOptions, tpKey, type KafkaReadOptions } from "../io/kafka-options.js";
+import { assignedPartitions, planOffsetRanges } from "../io/kafka-plan.js";
+import { createKafkaSource, kafkaSchema } from "../io/kafka-source.js";
+import type { ScanSource } from "../source.js";
+import type { StructType } from "../types.js";
+import type { SourceOffset } from "./checkpoint.js";
+import { parseDuration } from "./duration.js";
+import { SourceMetadataLog, type ReadLimits, type StreamSource, type StreamSourceContext } from "./source.js";
+
+/** Kafka offsets as Spark writes them: `{"topic":{"0":23,"1":7}}`. */
+type PartitionOffsets = Map<string, { topic: string; partition: number; offset: number }>;
+
+function invalid(message: string, option: string): WeirError {
+  return new WeirError("INVALID_ARGUMENT", message, { details: { option } });
+}
+
+function positiveInteger(params: ReadonlyMap<string, string>, name: string): number | null {
+  const v = params.get(name.toLowerCase());
+  if (v === undefined) return null;
+  const n = Number(v.trim());
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n <= 0) throw invalid(`option ${name} must be a positive integer, got ${JSON.stringify(v)}`, name);
+  return n;
+}
+
+function toJson(o: PartitionOffsets): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  const sorted = [...o.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  for (const e of sorted) (out[e.topic] ??= {})[String(e.partition)] = e.offset;
+  return out;
+}
+
+function fromJson(v: SourceOffset, what: string): PartitionOffsets {
+  const out: PartitionOffsets = new Map();
+  if (v === null) return out;
+  if (typeof v !== "object" || Array.isArray(v)) throw new WeirError("CHECKPOINT", `${what}: expected Kafka offsets {"topic":{"0":23}}, found ${JSON.stringify(v)}`);
+  for (const [topic, parts] of Object.entries(v)) {
+    if (typeof parts !== "object" || parts === null) throw new WeirError("CHECKPOINT", `${what}: bad offsets of topic ${topic}`);
+    for (const [p, off] of Object.entries(parts as Record<string, unknown>)) {
+      if (typeof off !== "number") throw new WeirError("CHECKPOINT", `${what}: bad offset of ${topic}-${p}`);
+      out.set(tpKey(topic, Number(p)), { topic, partition: Number(p), offset: off });
+    }
+  }
+  return out;
+}
+
+/** See the module comment. */
+export class KafkaStreamSource implements StreamSource {
+  readonly schema: StructType;
+  readonly description: string;
+  private readonly o: KafkaReadOptions;
+  private readonly startLatest: boolean;
+  private readonly maxOffsets: number | null;
+  private readonly minOffsets: number | null;
+  private readonly maxTriggerDelayMs: number;
+  private readonly passThrough: Map<string, string>;
+  private log: SourceMetadataLog | null = null;
+  private availableNowCap: PartitionOffsets | null = null;
+  private latest: PartitionOffsets | null = null;
+  private lastTriggerMs = Date.now();
+  /** Partitions whose startingOffsets entry is -1 (latest). */
+  private readonly latestAtStart = new Set<string>();
+
+  constructor(
+    private readonly client: LogClient,
+    options: ReadonlyMap<string, string>,
+  ) {
+    const params = lowerCaseOptions(options);
+    for (const k of ["endingoffsets", "endingoffsetsbytimestamp", "endingtimestamp"]) {
+      if (params.has(k)) throw invalid(`Option '${k}' is not valid in streaming queries: a stream has no end; use it with weir.read for a batch query.`, k);
+    }
+    const starting = params.get("startingoffsets")?.trim().toLowerCase();
+    const byTime = params.has("startingtimestamp") || params.has("startingoffsetsbytimestamp");
+    this.startLatest = !byTime && (starting === undefined || starting === "latest");
+    const forBatch = new Map(params);
+    if (this.startLatest) forBatch.delete("startingoffsets");
+    else if (starting !== undefined && starting.startsWith("{")) {
+      // -1 (latest) is refused for batch reads; resolve those partitions here, at the first start.
+      const json = params.get("startingoffsets")!;
+      try {
+        const parsed = JSON.parse(json) as Record<string, Record<string, number>>;
+        for (const [t, parts] of Object.entries(parsed)) {
+          for (const [p, o] of Object.entries(parts ?? {})) {
+            if (o === -1) {
+              this.latestAtStart.add(tpKey(t, Number(p)));
+              parts[p] = -2;
+            }
+          }
+        }
+        forBatch.set("startingoffsets", JSON.stringify(parsed));
+      } catch {
+        // the batch parser reports malformed JSON with Spark's message
+      }
+    }
+    this.o = parseKafkaReadOptions(forBatch);
+    this.maxOffsets = positiveInteger(params, "maxOffsetsPerTrigger");
+    this.minOffsets = positiveInteger(params, "minOffsetsPerTrigger");
+    const delay = params.get("maxtriggerdelay");
+    this.maxTriggerDelayMs = delay === undefined ? 15 * 60_000 : parseDuration(delay, "maxTriggerDelay");
+    this.passThrough = new Map([...params].filter(([k]) => k.startsWith("kafka.")));
+    this.passThrough.set("failondataloss", String(this.o.failOnDataLoss));
+    this.passThrough.set("includeheaders", String(this.o.includeHeaders));
+    this.schema = kafkaSchema(this.o.includeHeaders);
+    const s = this.o.strategy;
+    const what = s.kind === "subscribe" ? `Subscribe[${s.topics.join(",")}]` : s.kind === "subscribePattern" ? `SubscribePattern[${s.source}]` : `Assign[${s.partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(", ")}]`;
+    this.description = `KafkaV2[${what}]`;
+  }
+
+  open(ctx: StreamSourceContext): Promise<void> {
+    this.log = new SourceMetadataLog(ctx.fs, ctx.metadataDir);
+    this.lastTriggerMs = Date.now();
+    return Promise.resolve();
+  }
+
+  async initialOffset(): Promise<SourceOffset> {
+    const stored = this.log?.get(0);
+    if (stored !== null && stored !== undefined && stored.length > 0) return stored[0] as SourceOffset;
+    const out: PartitionOffsets = new Map();
+    if (this.startLatest) {
+      const assigned = await assignedPartitions(this.client, this.o.strategy);
+      const latest = await this.client.latestOffsets(assigned);
+      assigned.forEach((tp, i) => out.set(tpKey(tp.topic, tp.partition), { ...tp, offset: latest[i] }));
+    } else {
+      for (const r of await planOffsetRanges(this.client, { ...this.o, ending: { kind: "latest" }, minPartitions: null })) {
+        const latest = this.latestAtStart.has(tpKey(r.topic, r.partition));
+        out.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: latest ? r.until : r.from });
+      }
+    }
+    const json = toJson(out);
+    await this.log?.add(0, [json]);
+    return json;
+  }
+
+  /** The newest offsets of every assigned partition now. */
+  private async fetchLatest(): Promise<PartitionOffsets> {
+    const assigned: LogTopicPartition[] = await assignedPartitions(this.client, this.o.strategy);
+    const [latest, earliest] = await Promise.all([this.client.latestOffsets(assigned), this.client.earliestOffsets(assigned)]);
+    const out: PartitionOffsets = new Map();
+    assigned.forEach((tp, i) => out.set(tpKey(tp.topic, tp.partition), { ...tp, offset: latest[i] }));
+    // Remember where new partitions start (their earliest offset).
+    this.earliest = new Map(assigned.map((tp, i) => [tpKey(tp.topic, tp.partition), earliest[i]]));
+    return out;
+  }
+
+  private earliest = new Map<string, number>();
+
+  async prepareForAvailableNow(): Promise<void> {
+    this.availableNowCap = await this.fetchLatest();
+  }
+
+  async latestOffset(startJson: SourceOffset, limits: ReadLimits): Promise<SourceOffset> {
+    const start = fromJson(startJson, "start offsets");
+    let latest = await this.fetchLatest();
+    this.latest = latest;
+    if (this.availableNowCap !== null) {
+      const cap = this.availableNowCap;
+      latest = new Map([...latest].filter(([k]) => cap.has(k)).map(([k, v]) => [k, { ...v, offset: Math.min(v.offset, cap.get(k)!.offset) }]));
+    }
+    for (const [k, s] of start) {
+      if (!latest.has(k) && this.o.failOnDataLoss) {
+        throw new WeirError("OFFSET_OUT_OF_RANGE", `[KAFKA_DATA_LOSS] ${s.topic}-${s.partition} is gone (the topic was deleted or shrank). Set the source option "failOnDataLoss" to "false" to go on without it.`, {
+          details: { topic: s.topic, partition: s.partition },
+        });
+      }
+    }
+    const begin = new Map<string, number>();
+    for (const k of latest.keys()) begin.set(k, start.get(k)?.offset ?? this.earliest.get(k) ?? 0);
+    const sizes = new Map<string, number>();
+    let total = 0;
+    for (const [k, e] of latest) {
+      const size = Math.max(0, e.offset - begin.get(k)!);
+      sizes.set(k, size);
+      total += size;
+    }
+    const now = Date.now();
+    if (!limits.ignoreRateLimits && this.availableNowCap === null && this.minOffsets !== null && total < this.minOffsets && now - this.lastTriggerMs < this.maxTriggerDelayMs) {
+      return toJson(start);
+    }
+    const end: PartitionOffsets = new Map();
+    for (const [k, e] of latest) {
+      const from = begin.get(k)!;
+      let until = Math.max(from, e.offset);
+      if (!limits.ignoreRateLimits && this.maxOffsets !== null && total > this.maxOffsets) {
+        // Spark's KafkaMicroBatchStream.rateLimit: each partition's share in proportion to its size.
+        const prorate = (this.maxOffsets * sizes.get(k)!) / total;
+        const off = from + (prorate < 1 ? Math.ceil(prorate) : Math.floor(prorate));
+        until = Math.min(until, off);
+      }
+      end.set(k, { ...e, offset: until });
+    }
+    // A partition gone with failOnDataLoss=false keeps its last offset, so nothing is re-read.
+    for (const [k, s] of start) if (!end.has(k)) end.set(k, s);
+    const json = toJson(end);
+    if (JSON.stringify(json) !== JSON.stringify(toJson(start))) this.lastTriggerMs = now;
+    return json;
+  }
+
+  async planBatch(startJson: SourceOffset, endJson: SourceOffset): Promise<ScanSource> {
+    const start = fromJson(startJson, "start offsets");
+    const end = fromJson(endJson, "end offsets");
+    if (this.earliest.size === 0 && [...end.keys()].some((k) => !start.has(k))) await this.fetchLatest();
+    const assign: Record<string, number[]> = {};
+    const from: Record<string, Record<string, number>> = {};
+    const until: Record<string, Record<string, number>> = {};
+    for (const [k, e] of end) {
+      const s = start.get(k)?.offset ?? this.earliest.get(k) ?? -2;
+      if (s === e.offset) continue;
+      (assign[e.topic] ??= []).push(e.partition);
+      (from[e.topic] ??= {})[String(e.partition)] = s;
+      (until[e.topic] ??= {})[String(e.partition)] = e.offset;
+    }
+    if (Object.keys(assign).length === 0) return new MemorySource(this.schema, []);
+    const options = new Map(this.passThrough);
+    options.set("assign", JSON.stringify(assign));
+    options.set("startingoffsets", JSON.stringify(from));
+    options.set("endingoffsets", JSON.stringify(until));
+    return createKafkaSource(this.client, options);
+  }
+
+  reportLatestOffset(): SourceOffset {
+    return this.latest === null ? null : toJson(this.latest);
+  }
+
+  metrics(endJson: SourceOffset): Record<string, string> {
+    if (this.latest === null) return {};
+    const end = fromJson(endJson, "end offsets");
+    const behind: number[] = [];
+    for (const [k, l] of this.latest) behind.push(Math.max(0, l.offset - (end.get(k)?.offset ?? l.offset)));
+    if (behind.length === 0) return {};
+    return {
+      avgOffsetsBehindLatest: String(behind.reduce((a, b) => a + b, 0) / behind.length),
+      maxOffsetsBehindLatest: String(Math.max(...behind)),
+      minOffsetsBehindLatest: String(Math.min(...behind)),
+    };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

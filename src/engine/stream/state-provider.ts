@@ -1,0 +1,12 @@
+/**
+ * The one place the streaming engine makes state store providers: the file-backed provider of
+ * src/engine/state/, one per operator partition, under `<checkpoint>/state/<operator>/<partition>/`.
+ */
+import type { LogFs } from "../../log/fs.js";
+import { FileStateStoreProvider } from "../state/file-store.js";
+import type { StateStoreProvider } from "../state/store.js";
+
+/** A provider over the state directory `dir` of one operator partition. */
+export function createStateProvider(fs: LogFs, dir: string): StateStoreProvider {
+  return new FileStateStoreProvider(fs, dir);
+}

@@ -1,0 +1,122 @@
+/**
+ * Event-time watermarks (Spark's `withWatermark(eventTime, delay)`). In the plan a watermark is
+ * a Filter whose condition is the marker call `event_time_watermark(eventTime, delayMs)`: always
+ * true (nothing is dropped there, as in Spark, where late rows are dropped by the stateful
+ * operator), non-deterministic so the optimizer leaves it in place. For each batch the executor
+ * rebinds the marker to an {@link EventTimeStats} that records the largest event time seen; after
+ * the batch the query's watermark becomes max(eventTime) - delay (the minimum over several
+ * watermarks, Spark's default `spark.sql.streaming.multipleWatermarkPolicy=min`), never moving back.
+ */
+import { WeirError } from "../../util/errors.js";
+import type { ScalarFunction } from "../expr/ast.js";
+import type { LogicalPlan } from "../plan/logical.js";
+import { filterNode, planChildren, withChildren } from "../plan/logical.js";
+import type { RExpr } from "../plan/expressions.js";
+import { BooleanType, LongType } from "../types.js";
+import { parseDuration } from "./duration.js";
+
+/** The marker's name. */
+export const WATERMARK_MARKER = "event_time_watermark";
+
+/** A watermark declared in a plan. */
+export interface EventTimeWatermark {
+  readonly attributeId: number;
+  readonly column: string;
+  readonly delayMs: number;
+}
+
+/** The largest event time (ms) one batch saw for one watermark. */
+export class EventTimeStats {
+  maxMs = Number.NEGATIVE_INFINITY;
+  minMs = Number.POSITIVE_INFINITY;
+  sumMs = 0;
+  count = 0;
+}
+
+function markerFunction(stats: EventTimeStats | null): ScalarFunction {
+  return {
+    name: WATERMARK_MARKER,
+    minArgs: 2,
+    maxArgs: 2,
+    nullIntolerant: false,
+    nondeterministic: true,
+    resolve: () => ({ dataType: BooleanType, nullable: false }),
+    build: () => (values: unknown[]) => {
+      const v = values[0];
+      if (stats !== null && typeof v === "number") {
+        const ms = Math.floor(v / 1000);
+        if (ms > stats.maxMs) stats.maxMs = ms;
+        if (ms < stats.minMs) stats.minMs = ms;
+        stats.sumMs += ms;
+        stats.count++;
+      }
+      return true;
+    },
+  };
+}
+
+/** Adds a watermark over `plan`'s column `column` (a timestamp) with `delay` (`"10 seconds"`). */
+export function watermarkPlan(plan: LogicalPlan, column: string, delay: string): LogicalPlan {
+  const attr = plan.output.find((a) => a.name.toLowerCase() === column.toLowerCase());
+  if (attr === undefined) {
+    throw new WeirError("ANALYSIS", `[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column with name \`${column}\` cannot be resolved. Did you mean one of the following? [${plan.output.map((a) => `\`${a.name}\``).join(", ")}].`, {
+      details: { column },
+    });
+  }
+  if (attr.dataType.kind !== "timestamp") {
+    throw new WeirError("ANALYSIS", `Event time must be defined on a window or a timestamp, but ${attr.name} is of type ${attr.dataType.kind}`, { details: { column } });
+  }
+  const delayMs = parseDuration(delay, "withWatermark delay");
+  const cond: RExpr = {
+    kind: "call",
+    name: WATERMARK_MARKER,
+    fn: markerFunction(null),
+    args: [
+      { kind: "ref", id: attr.id, name: attr.name, dataType: attr.dataType, nullable: attr.nullable },
+      { kind: "lit", value: delayMs, dataType: LongType, nullable: false },
+    ],
+    dataType: BooleanType,
+    nullable: false,
+  };
+  return filterNode(plan, cond);
+}
+
+/** The watermark a plan node declares, or null. */
+export function watermarkOf(p: LogicalPlan): EventTimeWatermark | null {
+  if (p.kind !== "filter") return null;
+  const c = p.condition;
+  if (c.kind !== "call" || c.name !== WATERMARK_MARKER) return null;
+  const [ref, delay] = c.args;
+  if (ref.kind !== "ref" || delay.kind !== "lit") return null;
+  return { attributeId: ref.id, column: ref.name, delayMs: Number(delay.value) };
+}
+
+/** The plan with every watermark marker bound to its batch statistics (in plan order). */
+export function bindWatermarks(p: LogicalPlan, stats: EventTimeStats[]): LogicalPlan {
+  let out = p;
+  if (watermarkOf(p) !== null && p.kind === "filter" && p.condition.kind === "call") {
+    const s = new EventTimeStats();
+    stats.push(s);
+    out = { ...p, condition: { ...p.condition, fn: markerFunction(s) } };
+  }
+  const children = planChildren(out);
+  if (children.length === 0) return out;
+  return withChildren(
+    out,
+    children.map((c) => bindWatermarks(c, stats)),
+  );
+}
+
+/**
+ * The watermark after a batch: for each declared watermark, max(event time) - delay when the
+ * batch saw event times (else its previous value); the minimum over them; never below `current`.
+ */
+export function nextWatermark(current: number, declared: readonly EventTimeWatermark[], stats: readonly EventTimeStats[], previous: readonly number[]): { watermarkMs: number; perOperator: number[] } {
+  const per = declared.map((w, i) => {
+    const s = stats[i];
+    const candidate = s === undefined || s.maxMs === Number.NEGATIVE_INFINITY ? Number.NEGATIVE_INFINITY : s.maxMs - w.delayMs;
+    return Math.max(previous[i] ?? Number.NEGATIVE_INFINITY, candidate);
+  });
+  if (per.length === 0 || per.some((v) => v === Number.NEGATIVE_INFINITY)) return { watermarkMs: current, perOperator: per };
+  return { watermarkMs: Math.max(current, Math.min(...per)), perOperator: per };
+}
