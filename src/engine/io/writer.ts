@@ -60,8 +60,7 @@ export class DataFrameWriter {
 
   /** Sets several options. */
   options(entries: Record<string, OptionValue> | ReadonlyMap<string, OptionValue>): this {
-    const list: [string, OptionValue][] = entries instanceof Map ? [...(entries as ReadonlyMap<string, OptionValue>)] : Object.entries(entries as Record<string, OptionValue>);
-    for (const [k, v] of list) this.opts.set(k, v);
+    this.opts.setAll(entries);
     return this;
   }
 

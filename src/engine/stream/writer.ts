@@ -81,8 +81,8 @@ export class DataStreamWriter {
   }
 
   /** Sets several options. */
-  options(entries: Record<string, OptionValue>): this {
-    for (const [k, v] of Object.entries(entries)) this.opts.set(k, v);
+  options(entries: Record<string, OptionValue> | ReadonlyMap<string, OptionValue>): this {
+    this.opts.setAll(entries);
     return this;
   }
 

@@ -20,6 +20,12 @@ export class SourceOptions {
     this.map.set(key.toLowerCase(), { key, value: String(value) });
   }
 
+  /** Sets every entry of an object or a Map (the `options({...})` of readers and writers). */
+  setAll(entries: Readonly<Record<string, OptionValue>> | ReadonlyMap<string, OptionValue>): void {
+    const list = entries instanceof Map ? [...(entries as ReadonlyMap<string, OptionValue>)] : Object.entries(entries as Readonly<Record<string, OptionValue>>);
+    for (const [k, v] of list) this.set(k, v);
+  }
+
   /** A copy, so a reader or writer can be reused after more options are set on another. */
   clone(): SourceOptions {
     const c = new SourceOptions();
