@@ -37,15 +37,23 @@ function setText(keys: Iterable<string>): string {
   return `Set(${[...keys].sort().map(tpName).join(", ")})`;
 }
 
-/** The topic-partitions the strategy names, sorted by topic then partition. */
-export async function assignedPartitions(client: LogClient, strategy: Strategy): Promise<LogTopicPartition[]> {
+/**
+ * The topic-partitions the strategy names, sorted by topic then partition. A named topic or
+ * partition that does not exist is an error, unless `skipMissing` (a running stream: a topic
+ * deleted since the query started just has no partitions now, and the caller applies
+ * failOnDataLoss to the partitions it was reading).
+ */
+export async function assignedPartitions(client: LogClient, strategy: Strategy, skipMissing = false): Promise<LogTopicPartition[]> {
   const out: LogTopicPartition[] = [];
   switch (strategy.kind) {
     case "subscribe": {
       const found = await client.describeTopics(strategy.topics);
       for (const name of strategy.topics) {
         const t = found.get(name);
-        if (t === undefined) throw new WeirError("NOT_FOUND", `unknown topic ${JSON.stringify(name)} in option subscribe`, { details: { topic: name } });
+        if (t === undefined) {
+          if (skipMissing) continue;
+          throw new WeirError("NOT_FOUND", `unknown topic ${JSON.stringify(name)} in option subscribe`, { details: { topic: name } });
+        }
         for (let p = 0; p < t.partitions; p++) out.push({ topic: name, partition: p });
       }
       break;
@@ -61,6 +69,7 @@ export async function assignedPartitions(client: LogClient, strategy: Strategy):
       const found = await client.describeTopics([...new Set(strategy.partitions.map((tp) => tp.topic))]);
       for (const tp of strategy.partitions) {
         const t = found.get(tp.topic);
+        if (skipMissing && (t === undefined || tp.partition >= t.partitions)) continue;
         if (t === undefined) throw new WeirError("NOT_FOUND", `unknown topic ${JSON.stringify(tp.topic)} in option assign`, { details: { topic: tp.topic } });
         if (tp.partition >= t.partitions) {
           throw new WeirError("NOT_FOUND", `topic ${tp.topic} has no partition ${tp.partition} (it has ${t.partitions}) in option assign`, { details: { ...tp } });

@@ -151,7 +151,7 @@ export class KafkaStreamSource implements StreamSource {
 
   /** The newest offsets of every assigned partition now. */
   private async fetchLatest(): Promise<PartitionOffsets> {
-    const assigned: LogTopicPartition[] = await assignedPartitions(this.client, this.o.strategy);
+    const assigned: LogTopicPartition[] = await assignedPartitions(this.client, this.o.strategy, true);
     const [latest, earliest] = await Promise.all([this.client.latestOffsets(assigned), this.client.earliestOffsets(assigned)]);
     const out: PartitionOffsets = new Map();
     assigned.forEach((tp, i) => out.set(tpKey(tp.topic, tp.partition), { ...tp, offset: latest[i] }));
