@@ -3,7 +3,7 @@
  * global aggregates, empty input, all-null groups, distinct aggregates, sorted collect_list /
  * collect_set, and first/last where they are deterministic.
  */
-import { after, before, describe } from "node:test";
+import { describe } from "node:test";
 import {
   avg,
   col,
@@ -26,15 +26,11 @@ import {
   variance,
 } from "../../../src/index.js";
 import { FACT_DDL, factTable, type FactRow, type Gen } from "./gen.js";
-import { DiffEnv, allOf, eachSeed } from "./oracle.js";
+import type { DiffEnv } from "./oracle.js";
+import { allOf, eachSeed, useDiffEnv } from "./oracle.js";
 
 let env: DiffEnv;
-before(async () => {
-  env = await DiffEnv.open();
-});
-after(async () => {
-  await env.close();
-});
+useDiffEnv((e) => (env = e));
 
 /** The aggregates every grouping test computes, in Weir and (same order, same names) in SQL. */
 const AGGS = () => [

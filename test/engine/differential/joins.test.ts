@@ -4,18 +4,14 @@
  * key never matches in an equi-join), by a condition and by column names (USING), with an
  * extra non-equi predicate, and the type-name aliases Spark accepts.
  */
-import { after, before, describe } from "node:test";
+import { describe } from "node:test";
 import { col, count, lit } from "../../../src/index.js";
 import { STRING_KEYS, type Gen } from "./gen.js";
-import { DiffEnv, allOf, eachSeed } from "./oracle.js";
+import type { DiffEnv } from "./oracle.js";
+import { allOf, eachSeed, useDiffEnv } from "./oracle.js";
 
 let env: DiffEnv;
-before(async () => {
-  env = await DiffEnv.open();
-});
-after(async () => {
-  await env.close();
-});
+useDiffEnv((e) => (env = e));
 
 const LEFT_DDL = "id INT, k1 STRING, k2 INT, a INT";
 /** The right side's rk2 is a BIGINT: joining it with the left's INT k2 needs Spark's widening. */

@@ -17,7 +17,7 @@
  * - cast(string AS boolean): Spark accepts t/true/y/yes/1 and f/false/n/no/0 (case-insensitive,
  *   trimmed); checked against Spark's rule directly.
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -42,15 +42,11 @@ import {
   type DataFrame,
 } from "../../../src/index.js";
 import { FACT_DDL, factTable, type Gen } from "./gen.js";
-import { DiffEnv, allOf, assertSameRows, eachSeed } from "./oracle.js";
+import type { DiffEnv } from "./oracle.js";
+import { allOf, assertSameRows, eachSeed, useDiffEnv } from "./oracle.js";
 
 let env: DiffEnv;
-before(async () => {
-  env = await DiffEnv.open();
-});
-after(async () => {
-  await env.close();
-});
+useDiffEnv((e) => (env = e));
 
 async function facts(g: Gen, n: number) {
   return (await env.tables({ t: { ddl: FACT_DDL, rows: factTable(g, n) } })).t;

@@ -11,7 +11,7 @@
  * Seeds: WEIR_DIFF_SEEDS="1,2,3" replays given seeds; WEIR_DIFF_SEEDS=random draws fresh ones
  * (printed in the test names). The default is a fixed set so that the suite is reproducible.
  */
-import { it } from "node:test";
+import { after, before, it } from "node:test";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { Weir, type DataFrame } from "../../../src/index.js";
 import { Gen } from "./gen.js";
@@ -438,4 +438,19 @@ export class DiffEnv {
     this.oracle.close();
     await this.weir.close();
   }
+}
+
+/**
+ * Opens one DiffEnv (a DuckDB session and a Weir session) before a test file's tests and closes
+ * it after them; `use` receives it (`let env: DiffEnv; useDiffEnv((e) => (env = e));`).
+ */
+export function useDiffEnv(use: (env: DiffEnv) => void): void {
+  let env: DiffEnv | null = null;
+  before(async () => {
+    env = await DiffEnv.open();
+    use(env);
+  });
+  after(async () => {
+    await env?.close();
+  });
 }

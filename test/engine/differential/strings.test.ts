@@ -17,7 +17,7 @@
  * - upper('ß'): 'SS' in Spark (Java's String.toUpperCase), 'ẞ' in DuckDB; checked against Spark's
  *   value directly.
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   array_contains,
   col,
@@ -41,15 +41,11 @@ import {
   upper,
 } from "../../../src/index.js";
 import { FACT_DDL, factTable, type Gen } from "./gen.js";
-import { DiffEnv, eachSeed } from "./oracle.js";
+import type { DiffEnv } from "./oracle.js";
+import { eachSeed, useDiffEnv } from "./oracle.js";
 
 let env: DiffEnv;
-before(async () => {
-  env = await DiffEnv.open();
-});
-after(async () => {
-  await env.close();
-});
+useDiffEnv((e) => (env = e));
 
 async function facts(g: Gen, n: number) {
   return (await env.tables({ t: { ddl: FACT_DDL, rows: factTable(g, n) } })).t;

@@ -11,7 +11,7 @@
  * - Patterns: Spark's are Java DateTimeFormatter patterns (dd/MM/yyyy HH:mm:ss), DuckDB's are
  *   strftime patterns (%d/%m/%Y %H:%M:%S).
  */
-import { after, before, describe } from "node:test";
+import { describe } from "node:test";
 import {
   col,
   count,
@@ -33,15 +33,11 @@ import {
   year,
 } from "../../../src/index.js";
 import { BASE_TS_MS, type Gen } from "./gen.js";
-import { DiffEnv, eachSeed } from "./oracle.js";
+import type { DiffEnv } from "./oracle.js";
+import { eachSeed, useDiffEnv } from "./oracle.js";
 
 let env: DiffEnv;
-before(async () => {
-  env = await DiffEnv.open();
-});
-after(async () => {
-  await env.close();
-});
+useDiffEnv((e) => (env = e));
 
 const TIME_DDL = "id INT, k STRING, ts TIMESTAMP, s STRING, secs BIGINT, v INT";
 

@@ -6,7 +6,7 @@
  * RANGE frames, lag/lead, and null ordering (Spark: ascending puts nulls first, descending last;
  * DuckDB's default is NULLS LAST both ways, so the SQL always says which).
  */
-import { after, before, describe } from "node:test";
+import { describe } from "node:test";
 import {
   asc_nulls_last,
   avg,
@@ -30,15 +30,11 @@ import {
   Window,
 } from "../../../src/index.js";
 import { FACT_DDL, factTable, type Gen } from "./gen.js";
-import { DiffEnv, eachSeed } from "./oracle.js";
+import type { DiffEnv } from "./oracle.js";
+import { eachSeed, useDiffEnv } from "./oracle.js";
 
 let env: DiffEnv;
-before(async () => {
-  env = await DiffEnv.open();
-});
-after(async () => {
-  await env.close();
-});
+useDiffEnv((e) => (env = e));
 
 async function facts(g: Gen, n: number, k2Range = 4) {
   return (await env.tables({ t: { ddl: FACT_DDL, rows: factTable(g, n, { k2Range }) } })).t;
