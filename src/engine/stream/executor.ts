@@ -13,16 +13,17 @@
  */
 import type { DataFrame } from "../api/dataframe.js";
 import { MemorySource } from "../exec/memory-source.js";
-import { scanNode, schemaOf, type LogicalPlan } from "../plan/logical.js";
+import { planChildren, scanNode, schemaOf, withChildren, type LogicalPlan } from "../plan/logical.js";
 import type { LogFs } from "../../log/fs.js";
 import type { ScanSource } from "../source.js";
 import { Checkpoint, type OffsetSeqEntry, type SourceOffset } from "./checkpoint.js";
-import { bindSources, eventTimeKeyIndex, fingerprintOf, replaceNode, type StreamingPlan } from "./plan.js";
+import { createStatefulOperator, type StatefulBatchContext, type StatefulOperator } from "./operators.js";
+import { bindSources, fingerprintOf, type StreamingPlan } from "./plan.js";
 import { rate, type SourceProgress, type StateOperatorProgress, type StreamingQueryProgress } from "./progress.js";
 import type { OutputMode, StreamSink } from "./sinks.js";
 import { CountingSource, sameOffset, type StreamSource, type StreamingRelation } from "./source.js";
-import { StatefulAggregation, type StateProviderFactory } from "./stateful.js";
-import { bindWatermarks, nextWatermark, type EventTimeStats } from "./watermark.js";
+import type { StateProviderFactory } from "./stateful.js";
+import { bindWatermarkNode, nextWatermark, type EventTimeStats } from "./watermark.js";
 import { join } from "node:path";
 
 /** When batches run. */
@@ -80,7 +81,8 @@ export class MicroBatchExecutor {
   private perWatermark: number[] = [];
   private lastBatchWatermarkMs = -1;
   private nextBatchId = 0;
-  private stateful: StatefulAggregation | null = null;
+  /** The stateful operators by their plan node. */
+  private readonly operators = new Map<LogicalPlan, StatefulOperator>();
   /** When the previous batch's trigger started (Spark's inputRowsPerSecond divides by the time since). */
   private previousTriggerStart: number | null = null;
   /** True when a stateful operator emits or evicts by the watermark (a batch without data then has work). */
@@ -130,13 +132,14 @@ export class MicroBatchExecutor {
     if (facts.latestOffsets !== null) conf = { ...conf, ...facts.latestOffsets.conf };
     this.initial = [];
     for (const s of this.sources) this.initial.push(await s.initialOffset());
-    const agg = this.cfg.streaming.aggregate;
-    if (agg !== null) {
-      const partitions = Number(conf[SHUFFLE_PARTITIONS_CONF] ?? STATE_PARTITIONS_DEFAULT);
-      const eventTimeKey = eventTimeKeyIndex(this.cfg.streaming);
-      this.evictsByWatermark = eventTimeKey !== null;
-      this.stateful = new StatefulAggregation(agg, partitions, this.cfg.stateProviders(cp), eventTimeKey);
-    }
+    const partitions = Number(conf[SHUFFLE_PARTITIONS_CONF] ?? STATE_PARTITIONS_DEFAULT);
+    const providers = this.cfg.stateProviders(cp);
+    this.operators.clear();
+    this.cfg.streaming.stateful.forEach((node, operatorId) => {
+      const op = createStatefulOperator(node, { streaming: this.cfg.streaming, operatorId, numPartitions: partitions, providers, conf });
+      this.operators.set(node, op);
+    });
+    this.evictsByWatermark = [...this.operators.values()].some((op) => op.evictsByWatermark);
     const withInitial = (offsets: readonly SourceOffset[] | null): SourceOffset[] => this.initial.map((init, i) => offsets?.[i] ?? init);
     if (decision.kind === "start") {
       this.committed = [...this.initial];
@@ -202,18 +205,10 @@ export class MicroBatchExecutor {
     const getBatchMs = Date.now() - g0;
     const q0 = Date.now();
     const stats: EventTimeStats[] = [];
+    const stateProgress: StateOperatorProgress[] = [];
+    const ctx: StatefulBatchContext = { batchId, watermarkMs: entry.batchWatermarkMs, batchTimestampMs: entry.batchTimestampMs, outputMode: this.cfg.outputMode, signal };
     const sp = this.cfg.streaming;
-    let plan: LogicalPlan;
-    let stateProgress: StateOperatorProgress[] = [];
-    if (sp.aggregate !== null && this.stateful !== null) {
-      const child = bindWatermarks(bindSources(sp.aggregate.child, bounded), stats);
-      const result = await this.stateful.run(batchId, child, entry.batchWatermarkMs, this.cfg.outputMode, signal);
-      stateProgress = [result.progress];
-      const agg = sp.aggregate;
-      plan = bindSources(replaceNode(sp.plan, agg, scanNode(new MemorySource(schemaOf(agg.output), result.rows), agg.output)), bounded);
-    } else {
-      plan = bindWatermarks(bindSources(sp.plan, bounded), stats);
-    }
+    const plan = await this.bindBatch(sp.plan, bounded, stats, stateProgress, ctx);
     const planningMs = Date.now() - q0;
     const a0 = Date.now();
     const outputRows = await this.cfg.sink.addBatch(batchId, this.cfg.frame.withPlan(plan), this.cfg.outputMode);
@@ -279,6 +274,26 @@ export class MicroBatchExecutor {
       sink: { description: this.cfg.sink.description, numOutputRows: outputRows, metrics: {} },
       observedMetrics: {},
     });
+  }
+
+  /**
+   * The plan of one batch, bottom-up: streaming relations bound to the batch's sources,
+   * watermark markers to fresh statistics (in plan pre-order, the order of
+   * `StreamingPlan.watermarks`), and each stateful node run by its operator and replaced by a
+   * scan of the rows it emitted.
+   */
+  private async bindBatch(p: LogicalPlan, bounded: ReadonlyMap<StreamingRelation, ScanSource>, stats: EventTimeStats[], progress: StateOperatorProgress[], ctx: StatefulBatchContext): Promise<LogicalPlan> {
+    if (p.kind === "scan") return bindSources(p, bounded);
+    const self = bindWatermarkNode(p, stats);
+    const children: LogicalPlan[] = [];
+    for (const c of planChildren(self)) children.push(await this.bindBatch(c, bounded, stats, progress, ctx));
+    const op = this.operators.get(p);
+    if (op !== undefined) {
+      const result = await op.run(ctx, children);
+      progress.push(result.progress);
+      return scanNode(new MemorySource(schemaOf(p.output), result.rows), p.output);
+    }
+    return children.length === 0 ? self : withChildren(self, children);
   }
 
   /** Closes the sources. */

@@ -9,10 +9,9 @@ import { WeirError } from "../../util/errors.js";
 import { referencedIds, type RExpr } from "../plan/expressions.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import { planChildren, withChildren } from "../plan/logical.js";
-import { planString } from "../plan/names.js";
-import { simpleString } from "../types.js";
 import type { ScanSource } from "../source.js";
 import type { QueryFingerprint } from "./checkpoint.js";
+import { describeStatefulNode } from "./operators.js";
 import type { OutputMode } from "./sinks.js";
 import { isStreamingRelation, type StreamingRelation } from "./source.js";
 import type { EventTimeWatermark } from "./watermark.js";
@@ -27,6 +26,11 @@ export interface StreamingPlan {
   readonly relations: readonly StreamingRelation[];
   /** The streaming aggregation, when there is one. */
   readonly aggregate: AggregateNode | null;
+  /**
+   * Every stateful node (the aggregation included), in post order: children before parents,
+   * left to right. Node `i` is stateful operator `i` (its state lives under `state/<i>/`).
+   */
+  readonly stateful: readonly LogicalPlan[];
   /** Watermarks declared below the aggregation (or anywhere, for stateless queries). */
   readonly watermarks: readonly EventTimeWatermark[];
 }
@@ -46,15 +50,18 @@ export function analyzeStreamingPlan(plan: LogicalPlan): StreamingPlan {
   const relations: StreamingRelation[] = [];
   const watermarks: EventTimeWatermark[] = [];
   const aggregates: AggregateNode[] = [];
+  const stateful: LogicalPlan[] = [];
   const walk = (p: LogicalPlan): void => {
     const streaming = isStreamingPlan(p);
     if (p.kind === "scan" && isStreamingRelation(p.source)) relations.push(p.source);
     const wm = watermarkOf(p);
     if (wm !== null) watermarks.push(wm);
+    let statefulHere = false;
     if (streaming) {
       switch (p.kind) {
         case "aggregate":
           aggregates.push(p);
+          statefulHere = true;
           break;
         case "join": {
           if (isStreamingPlan(p.left) && isStreamingPlan(p.right)) throw unsupported("Stream-stream joins are not supported by Weir yet.");
@@ -74,10 +81,11 @@ export function analyzeStreamingPlan(plan: LogicalPlan): StreamingPlan {
       }
     }
     for (const c of planChildren(p)) walk(c);
+    if (statefulHere) stateful.push(p);
   };
   walk(plan);
   if (aggregates.length > 1) throw unsupported("Multiple streaming aggregations are not supported with streaming DataFrames/Datasets.");
-  return { plan, relations, aggregate: aggregates[0] ?? null, watermarks };
+  return { plan, relations, aggregate: aggregates[0] ?? null, stateful, watermarks };
 }
 
 /** Spark's UnsupportedOperationChecker for the output mode. */
@@ -106,16 +114,15 @@ function planContainsAggregate(p: LogicalPlan): boolean {
 
 /** True when the aggregation groups by a watermarked column (or a window over one). */
 export function aggregateHasWatermark(sp: StreamingPlan): boolean {
-  return eventTimeKeyIndex(sp) !== null;
+  return sp.aggregate !== null && eventTimeKeyIndex(sp, sp.aggregate) !== null;
 }
 
 /**
  * The index of the aggregation key that is the watermarked event time, or a `window` struct over
  * it: the key whose end decides when a group is final. Null when there is none.
  */
-export function eventTimeKeyIndex(sp: StreamingPlan): number | null {
-  const agg = sp.aggregate;
-  if (agg === null || sp.watermarks.length === 0) return null;
+export function eventTimeKeyIndex(sp: StreamingPlan, agg: AggregateNode): number | null {
+  if (sp.watermarks.length === 0) return null;
   const ids = new Set(sp.watermarks.map((w) => w.attributeId));
   const keys = agg.keys;
   for (let i = 0; i < keys.length; i++) {
@@ -148,16 +155,9 @@ function derivedFromWatermark(p: LogicalPlan, id: number, ids: ReadonlySet<numbe
   return planChildren(p).some((c) => c.output.some((a) => a.id === id) && derivedFromWatermark(c, id, ids));
 }
 
-/** The checkpoint fingerprint: source descriptions and the stateful operator's shape. */
+/** The checkpoint fingerprint: source descriptions and the stateful operators' shapes. */
 export function fingerprintOf(sp: StreamingPlan, shufflePartitions: number): QueryFingerprint {
-  const ops: string[] = [];
-  const agg = sp.aggregate;
-  if (agg !== null) {
-    const keys = agg.keys.map((k) => `${k.attr.name} ${simpleString(k.attr.dataType)}`).join(", ");
-    const fns = agg.aggs.map((a) => planString(a.expr).replace(/#\d+/g, "")).join(", ");
-    ops.push(`aggregate(keys: ${keys}; functions: ${fns}; partitions: ${shufflePartitions})`);
-  }
-  return { sources: sp.relations.map((r) => r.description), statefulOperators: ops };
+  return { sources: sp.relations.map((r) => r.description), statefulOperators: sp.stateful.map((n) => describeStatefulNode(n, shufflePartitions)) };
 }
 
 /** The plan with each streaming relation replaced by the batch's bounded source (same attributes). */

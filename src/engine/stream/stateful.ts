@@ -22,13 +22,14 @@ import { physicalPlan } from "../plan/physical.js";
 import { planString } from "../plan/names.js";
 import type { Row } from "../types.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
-import type { StateOperatorProgress } from "./progress.js";
-import type { OutputMode } from "./sinks.js";
+import type { StatefulBatchContext, StatefulOperator, StatefulResult } from "./operators.js";
 
 type AggregateNode = Extract<LogicalPlan, { kind: "aggregate" }>;
 
 /** Opens the state of one operator partition. */
 export type StateProviderFactory = (operatorId: number, partition: number) => StateStoreProvider;
+
+export type { StatefulResult };
 
 /** A stored group: its key values and one accumulator state per aggregate. */
 type StoredGroup = [keys: Row, states: unknown[]];
@@ -48,24 +49,20 @@ function partitionOf(key: string, n: number): number {
   return (h >>> 0) % n;
 }
 
-/** The result of one batch of the operator. */
-export interface StatefulResult {
-  readonly rows: Row[];
-  readonly progress: StateOperatorProgress;
-}
-
 /** See the module comment. */
-export class StatefulAggregation {
+export class StatefulAggregation implements StatefulOperator {
   private readonly providers: StateStoreProvider[];
+  readonly evictsByWatermark: boolean;
 
   constructor(
     private readonly agg: AggregateNode,
     private readonly numPartitions: number,
-    factory: StateProviderFactory,
+    providerOf: (partition: number) => StateStoreProvider,
     /** The grouping key holding the event time (a timestamp, or a window struct whose end counts). */
     private readonly eventTimeKey: number | null,
   ) {
-    this.providers = Array.from({ length: numPartitions }, (_v, p) => factory(0, p));
+    this.providers = Array.from({ length: numPartitions }, (_v, p) => providerOf(p));
+    this.evictsByWatermark = eventTimeKey !== null;
   }
 
   /** The event time (µs) of a group's key that the watermark is compared with. */
@@ -77,11 +74,9 @@ export class StatefulAggregation {
     return null;
   }
 
-  /**
-   * Runs batch `batchId` over `child` (the aggregate's input, sources bound to the batch);
-   * `watermarkMs` is the batch's watermark (0: none yet).
-   */
-  async run(batchId: number, child: LogicalPlan, watermarkMs: number, mode: OutputMode, signal: AbortSignal): Promise<StatefulResult> {
+  /** Runs one batch over `child` (the aggregate's input, bound to the batch). */
+  async run(ctx: StatefulBatchContext, [child]: readonly LogicalPlan[]): Promise<StatefulResult> {
+    const { batchId, watermarkMs, outputMode: mode, signal } = ctx;
     const physical = physicalPlan(optimize(child));
     const input = ordinals(physical.output);
     const keyFns = this.agg.keys.map((k) => compile(k.expr, input));

@@ -91,14 +91,22 @@ export function watermarkOf(p: LogicalPlan): EventTimeWatermark | null {
   return { attributeId: ref.id, column: ref.name, delayMs: Number(delay.value) };
 }
 
-/** The plan with every watermark marker bound to its batch statistics (in plan order). */
-export function bindWatermarks(p: LogicalPlan, stats: EventTimeStats[]): LogicalPlan {
-  let out = p;
+/**
+ * `p` itself with its watermark marker bound to new batch statistics (appended to `stats`), or
+ * `p` unchanged when it declares no watermark. Children are left as they are.
+ */
+export function bindWatermarkNode(p: LogicalPlan, stats: EventTimeStats[]): LogicalPlan {
   if (watermarkOf(p) !== null && p.kind === "filter" && p.condition.kind === "call") {
     const s = new EventTimeStats();
     stats.push(s);
-    out = { ...p, condition: { ...p.condition, fn: markerFunction(s) } };
+    return { ...p, condition: { ...p.condition, fn: markerFunction(s) } };
   }
+  return p;
+}
+
+/** The plan with every watermark marker bound to its batch statistics (in plan order). */
+export function bindWatermarks(p: LogicalPlan, stats: EventTimeStats[]): LogicalPlan {
+  const out = bindWatermarkNode(p, stats);
   const children = planChildren(out);
   if (children.length === 0) return out;
   return withChildren(
