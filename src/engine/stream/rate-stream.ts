@@ -7,7 +7,7 @@
 import { WeirError } from "../../util/errors.js";
 import { MemorySource } from "../exec/memory-source.js";
 import { lowerCaseOptions } from "../io/kafka-options.js";
-import type { ScanSource } from "../source.js";
+import type { ScanPartition, ScanSource } from "../source.js";
 import { LongType, TimestampType, field, struct, type Row, type StructType } from "../types.js";
 import type { SourceOffset } from "./checkpoint.js";
 import { parseDuration } from "./duration.js";
@@ -30,6 +30,22 @@ function positive(params: ReadonlyMap<string, string>, name: string, dflt: numbe
     throw new WeirError("INVALID_ARGUMENT", `Invalid value '${v}'. The option '${name}' must be positive`, { details: { option: name, value: v } });
   }
   return n;
+}
+
+/** One batch of the rate source: one scan partition per `numPartitions`. */
+class RateBatchSource implements ScanSource {
+  readonly description = "RateStreamMicroBatch";
+
+  constructor(
+    readonly schema: StructType,
+    private readonly parts: readonly Row[][],
+  ) {}
+
+  async partitions(): Promise<ScanPartition[]> {
+    const out: ScanPartition[] = [];
+    for (const rows of this.parts) out.push(...(await new MemorySource(this.schema, rows).partitions()));
+    return out;
+  }
 }
 
 /** See the module comment. */
@@ -86,9 +102,10 @@ export class RateStreamSource implements StreamSource {
     const rangeEnd = valueAtSecond(e, this.rowsPerSecond, this.rampUpSeconds);
     const localStartMs = this.creationTimeMs + s * 1000;
     const msPerValue = rangeEnd === rangeStart ? 0 : ((e - s) * 1000) / (rangeEnd - rangeStart);
-    const rows: Row[] = [];
-    for (let v = rangeStart; v < rangeEnd; v++) rows.push([Math.round(localStartMs + (v - rangeStart) * msPerValue) * 1000, v]);
-    return Promise.resolve(new MemorySource(this.schema, rows));
+    // As Spark's RateStreamMicroBatchInputPartition: partition i holds rangeStart + i, + i + n, ...
+    const parts: Row[][] = Array.from({ length: this.numPartitions }, () => []);
+    for (let v = rangeStart; v < rangeEnd; v++) parts[(v - rangeStart) % this.numPartitions].push([Math.round(localStartMs + (v - rangeStart) * msPerValue) * 1000, v]);
+    return Promise.resolve(new RateBatchSource(this.schema, parts));
   }
 
   reportLatestOffset(): SourceOffset {

@@ -160,6 +160,15 @@ describe("triggers and progress", () => {
     assert.ok(rows.every((r) => r.timestamp instanceof Date));
   });
 
+  it("rate source with numPartitions splits each batch without losing or repeating a value", async () => {
+    const df = await f.weir.readStream.format("rate").option("rowsPerSecond", 7).option("numPartitions", 3).load();
+    const q = await df.writeStream.format("memory").queryName("rate3").option("checkpointLocation", join(f.dir, "rcp3")).start();
+    await eventually(async () => (await f.weir.table("rate3").collect()).length >= 14, 5000, "rate rows");
+    await q.stop();
+    const values = (await f.weir.table("rate3").collect()).map((r) => Number(r.value)).sort((a, b) => a - b);
+    assert.deepEqual(values, values.map((_v, i) => i));
+  });
+
   it("a second active query with the same name is refused", async () => {
     const q = await (await source()).writeStream.format("memory").queryName("dup").start();
     await assert.rejects((await source()).writeStream.format("memory").queryName("dup").start(), /already active/);
