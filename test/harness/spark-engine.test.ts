@@ -31,7 +31,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Broker } from "../../src/broker/broker.js";
-import { Weir, col, from_json, simpleString } from "../../src/index.js";
+import { Weir, col, count, from_json, session_window, simpleString, when } from "../../src/index.js";
 import { buildBatch, buildControlBatch, type CompressionCodec, type ControlKind, type RecordHeader } from "../../src/protocol/records/index.js";
 import { runSpark } from "./harness.js";
 
@@ -145,7 +145,7 @@ function dataset(): ProducedBatch[] {
  */
 interface Case {
   name: string;
-  kind: "rows" | "category-counts" | "strings";
+  kind: "rows" | "category-counts" | "strings" | "sessions";
   options: Record<string, string>;
   expect: { records: number } | "error";
   /** For "rows": a SQL condition applied with `df.filter()` after load() (the source may push it down). */
@@ -326,8 +326,12 @@ function cases(data: readonly ProducedBatch[]): Case[] {
       options: { subscribePattern: "engine-reads.*", startingOffsetsByTimestamp: j({ [A]: { 0: T0 + 45, 1: T0, 2: T0 + 225 }, [B]: { 0: T0 } }), endingTimestamp: String(T0 + 1_000) },
       expect: { records: endA[0] - at(A, 0, 45) + endA[1] + endA[2] - at(A, 2, 225) + totalB },
     },
+    { name: "from_json + groupBy(session_window(timestamp, gap per category), category).count()", kind: "sessions", options: { subscribe: A }, expect: { records: totalA } },
   ];
 }
+
+/** The gap of the session-window case: per row, as engine_reads.py's SESSION_GAP. */
+const sessionGap = (): ReturnType<typeof when> => when(col("e.category").eq("books"), "40 milliseconds").otherwise("15 milliseconds");
 
 /** One answer, as engine_reads.py prints it; Weir's answers are put in the same shape. */
 type Cell = string | number | null | [string, string | null][];
@@ -404,6 +408,17 @@ async function weirAnswers(weir: Weir, list: readonly Case[]): Promise<Map<strin
         const rows = (await q.collect()).map((r): Cell[] => [r.topic as string, r.partition as number, r.offset as number, r.key as string | null, r.value as string | null]);
         rows.sort((a, b) => byTopicPartitionOffset(a, b));
         answers.set(c.name, { schema: simpleString(q.schema), rows });
+      } else if (c.kind === "sessions") {
+        const q = df
+          .select(from_json(col("value").cast("string"), EVENT_SCHEMA).alias("e"), col("timestamp"))
+          .groupBy(session_window("timestamp", sessionGap()), col("e.category").alias("category"))
+          .agg(count("*").alias("n"));
+        const rows = (await q.collect()).map((r): Cell[] => {
+          const w = r.session_window as { start: Date; end: Date };
+          return [r.category as string | null, w.start.getTime(), w.end.getTime(), r.n as number];
+        });
+        rows.sort((a, b) => (a[0] === b[0] ? (a[1] as number) - (b[1] as number) : a[0] === null ? -1 : b[0] === null ? 1 : a[0] < b[0] ? -1 : 1));
+        answers.set(c.name, { schema: simpleString(q.schema), rows });
       } else {
         const q = df.select(from_json(col("value").cast("string"), EVENT_SCHEMA).alias("e")).groupBy("e.category").count();
         const rows = (await q.collect()).map((r): Cell[] => [r.category as string | null, r.count as number]);
@@ -420,6 +435,7 @@ async function weirAnswers(weir: Weir, list: readonly Case[]): Promise<Map<strin
 /** How many records an answer covers: its rows, or for the query the sum of its counts. */
 function recordsIn(c: Case, a: Answer): number {
   const rows = a.rows ?? [];
+  if (c.kind === "sessions") return rows.reduce((n, r) => n + (r[3] as number), 0);
   return c.kind === "category-counts" ? rows.reduce((n, r) => n + (r[1] as number), 0) : rows.length;
 }
 

@@ -220,6 +220,17 @@ export class DataFrame {
     return this.dropDuplicates(subset);
   }
 
+  /**
+   * Streaming deduplication with bounded state (Spark 3.5+): one row per distinct value of
+   * `subset` (all columns when absent) among rows whose event times are within the watermark's
+   * delay of each other. A key is kept in state until the watermark passes its first row's event
+   * time plus the delay, then forgotten; late rows are dropped and counted. Needs
+   * `withWatermark(...)` before it; as in Spark, a batch query with it fails when it runs.
+   */
+  dropDuplicatesWithinWatermark(subset?: readonly string[]): DataFrame {
+    return this.withPlan(analyzer.dedup(this.plan, subset, true));
+  }
+
   /** Sorts by columns (ascending, nulls first, unless `.desc()` etc.). */
   orderBy(...cols: Columns): DataFrame {
     return this.withPlan(analyzer.sort(this.plan, flat(cols).map(toExpr)));

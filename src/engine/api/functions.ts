@@ -214,6 +214,17 @@ export function window(timeColumn: ColumnLike, windowDuration: string, slideDura
   return call("window", ...args);
 }
 
+/**
+ * The session window (`struct<start, end>`) of a timestamp column, for `groupBy(session_window(ts,
+ * "5 minutes"), ...)`: rows of a key whose events are less than the gap apart (or exactly the
+ * gap) fall into one session, which ends at its last event plus the gap. The gap is an interval
+ * string, or a Column giving one per row (rows whose gap is not a positive duration are dropped).
+ * Outside an aggregation it is each row's own session `[ts, ts + gap)`.
+ */
+export function session_window(timeColumn: ColumnLike, gapDuration: string | Column): Column {
+  return call("session_window", toExpr(timeColumn), typeof gapDuration === "string" ? litExpr(gapDuration) : gapDuration.expr);
+}
+
 // ---- aggregates
 
 /** count(*) with `"*"`, else the non-null values of a column. */

@@ -6,7 +6,8 @@
 import { WeirError } from "../../util/errors.js";
 import type { Expr } from "../expr/ast.js";
 import { isNumeric } from "../types.js";
-import { aggregate } from "../plan/analyzer.js";
+import { aggregate, flatMapGroupsWithState } from "../plan/analyzer.js";
+import { groupStateSpec, type FlatMapGroupsWithStateOptions, type JsonValue, type MapGroupsWithStateOptions } from "../stream/group-state.js";
 import { Column } from "./column.js";
 import type { DataFrame } from "./dataframe.js";
 import { avg, count, max, min, sum } from "./functions.js";
@@ -71,6 +72,39 @@ export class GroupedData {
 
   max(...columns: string[]): DataFrame {
     return this.numeric("max", columns, max);
+  }
+
+  /**
+   * Spark's flatMapGroupsWithState: calls `func(key, rows, state)` for each group of rows (and,
+   * on a streaming frame, for each group whose timeout fired) and emits the rows it returns, of
+   * `outputSchema`. On a streaming frame `state` is kept per key in the checkpoint across
+   * batches and restarts; on a batch frame each group is called once with empty state. Rows, keys
+   * and output rows are objects keyed by column name (timestamps in µs); state values must be
+   * JSON values. See docs/engine.md, "Arbitrary state".
+   *
+   * ```ts
+   * df.groupBy("user").flatMapGroupsWithState({
+   *   outputMode: "update", timeout: "processingTime", outputSchema: "user STRING, count BIGINT",
+   *   func: (key, rows, state) => {
+   *     if (state.hasTimedOut) { state.remove(); return []; }
+   *     const count = ((state.getOption() as number | undefined) ?? 0) + rows.length;
+   *     state.update(count);
+   *     state.setTimeoutDuration("10 minutes");
+   *     return [{ user: key.user, count }];
+   *   },
+   * });
+   * ```
+   */
+  flatMapGroupsWithState<S = JsonValue>(options: FlatMapGroupsWithStateOptions<S>): DataFrame {
+    return this.df.withPlan(flatMapGroupsWithState(this.df.plan, this.keys, groupStateSpec(options, false)));
+  }
+
+  /**
+   * Spark's mapGroupsWithState: as {@link flatMapGroupsWithState} with exactly one output row
+   * per call; on a streaming frame only in update output mode.
+   */
+  mapGroupsWithState<S = JsonValue>(options: MapGroupsWithStateOptions<S>): DataFrame {
+    return this.df.withPlan(flatMapGroupsWithState(this.df.plan, this.keys, groupStateSpec(options, true)));
   }
 
   private numeric(fn: string, columns: readonly string[], build: (c: string) => Column): DataFrame {

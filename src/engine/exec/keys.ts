@@ -15,14 +15,75 @@ export function keyNormalizer(t: DataType): ((v: unknown) => unknown) | null {
       return (v) => (v === null ? null : (v as Buffer).toString("latin1"));
     case "array":
     case "map":
-    case "struct":
-      return (v) => (v === null ? null : canonical(v));
+    case "struct": {
+      const encode = canonicalEncoder(t);
+      return (v) => (v === null ? null : encode(v));
+    }
     default:
       return null;
   }
 }
 
-function canonical(v: unknown): string {
+/**
+ * The canonical string of a nested value, built for its type: the same string as
+ * {@link canonical} (state stores keep keys in this form, so it must never change), without
+ * JSON.stringify's replacer calls, which cost more than the rest of a grouping. Maps and binary
+ * values, rare in keys, take the generic path.
+ */
+export function canonicalEncoder(t: DataType): (v: unknown) => string {
+  switch (t.kind) {
+    case "string":
+      return (v) => (v === null || v === undefined ? "null" : JSON.stringify(v));
+    case "boolean":
+      return (v) => (v === null || v === undefined ? "null" : v ? "true" : "false");
+    case "byte":
+    case "short":
+    case "int":
+    case "long":
+    case "float":
+    case "double":
+    case "date":
+    case "timestamp":
+      // JSON writes a finite number as Number#toString does; canonical writes the others as strings.
+      return (v) => {
+        if (v === null || v === undefined) return "null";
+        const n = v as number;
+        return Number.isFinite(n) ? String(n) : `"${String(n)}"`;
+      };
+    case "null":
+      return () => "null";
+    case "struct": {
+      const fields = t.fields.map((f) => canonicalEncoder(f.dataType));
+      return (v) => {
+        if (v === null || v === undefined) return "null";
+        const a = v as unknown[];
+        // A struct value holds one value per field; anything else is encoded as canonical would.
+        if (a.length !== fields.length) return canonical(a);
+        let s = "[";
+        for (let i = 0; i < fields.length; i++) s += (i === 0 ? "" : ",") + fields[i](a[i]);
+        return s + "]";
+      };
+    }
+    case "array": {
+      const element = canonicalEncoder(t.elementType);
+      return (v) => {
+        if (v === null || v === undefined) return "null";
+        const a = v as unknown[];
+        let s = "[";
+        for (let i = 0; i < a.length; i++) s += (i === 0 ? "" : ",") + element(a[i]);
+        return s + "]";
+      };
+    }
+    default:
+      return (v) => canonical(v);
+  }
+}
+
+/**
+ * The canonical string of any value: JSON, with Maps as `{"m":[[k,v],...]}`, non-finite numbers
+ * as strings and Buffers as `{"b":[bytes]}`.
+ */
+export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => {
     if (x instanceof Map) return { m: [...x.entries()] };
     if (typeof x === "number" && !Number.isFinite(x)) return String(x);

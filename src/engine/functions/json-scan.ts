@@ -5,13 +5,16 @@
  * It only handles the common, unambiguous shape: one object, keys without escapes, each schema
  * field at most once, values that are strings without escapes or control characters (string
  * fields), plain integers of at most 15 digits in range (integral fields), JSON numbers (float
- * and double fields), booleans, null, and unknown keys with scalar values. Anything else — a
+ * and double fields), booleans, null, timestamps as strings (read as the converter reads them:
+ * the common `yyyy-MM-ddTHH:mm:ss[.fraction][Z]` in place, other forms by parseTimestampString),
+ * and unknown keys with scalar values. Anything else — a
  * backslash anywhere, nested values, duplicate fields, a value that does not fit its field,
  * malformed text, trailing garbage — returns {@link FALLBACK}, and the caller parses the text
  * again with JSON.parse and the full converter, so every edge case (PERMISSIVE / FAILFAST,
  * partial results, Spark's string-of-JSON for non-string values) keeps its exact behaviour.
  */
 import type { DataType, StructType } from "../types.js";
+import { MICROS_PER_DAY, MICROS_PER_SECOND, daysFromCivil, daysInMonth, parseTimestampString } from "./datetime-util.js";
 
 /** Returned by a scanner when the text needs the general path. */
 export const FALLBACK: unique symbol = Symbol("json-scan fallback");
@@ -27,6 +30,7 @@ const K_FLOAT = 3;
 const K_BOOLEAN = 4;
 /** Any other type: only null is handled here. */
 const K_OTHER = 5;
+const K_TIMESTAMP = 6;
 
 const INT_BOUNDS: Partial<Record<DataType["kind"], readonly [number, number]>> = {
   byte: [-128, 127],
@@ -117,6 +121,48 @@ function scanNumber(s: string, i: number, n: number): number {
   return 2;
 }
 
+/** The number written by the `n` ASCII digits at `i` of `s`, or -1 when one is not a digit. */
+function digitsAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const d = s.charCodeAt(i + k) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The timestamp (µs) of the text `s[i, e)`, exactly as the converter's parseTimestampString
+ * reads it (null when that gives null). The form JSON writers use, `yyyy-MM-ddTHH:mm:ss`, an
+ * optional fraction and an optional `Z`, is read in place; any other form, and anything out of
+ * range, goes through parseTimestampString itself.
+ */
+function timestampAt(s: string, i: number, e: number): number | null {
+  if (e - i >= 19 && s.charCodeAt(i + 4) === 45 && s.charCodeAt(i + 7) === 45 && s.charCodeAt(i + 10) === 84 && s.charCodeAt(i + 13) === 58 && s.charCodeAt(i + 16) === 58) {
+    const year = digitsAt(s, i, 4);
+    const month = digitsAt(s, i + 5, 2);
+    const day = digitsAt(s, i + 8, 2);
+    const hour = digitsAt(s, i + 11, 2);
+    const minute = digitsAt(s, i + 14, 2);
+    const second = digitsAt(s, i + 17, 2);
+    let j = i + 19;
+    let micros = 0;
+    let fraction = 0;
+    if (j < e && s.charCodeAt(j) === 46) {
+      j++;
+      // parseTimestampString: the first 6 digits, padded with zeros; more than 9 is invalid.
+      for (let d: number; j < e && (d = s.charCodeAt(j) - 48) >= 0 && d <= 9; j++) if (++fraction <= 6) micros = micros * 10 + d;
+      for (let k = fraction; k < 6; k++) micros *= 10;
+    }
+    if (j < e && s.charCodeAt(j) === 90) j++;
+    if (j === e && year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && fraction <= 9) {
+      return daysFromCivil(year, month, day) * MICROS_PER_DAY + ((hour * 60 + minute) * 60 + second) * MICROS_PER_SECOND + micros;
+    }
+  }
+  return parseTimestampString(s.slice(i, e));
+}
+
 /** True when `s` has the literal `lit` at `i` (sets `end`). */
 function literal(s: string, i: number, lit: string): boolean {
   if (!s.startsWith(lit, i)) return false;
@@ -165,6 +211,7 @@ function scanPlan(t: StructType, keep: readonly number[] | undefined): ScanPlan 
     } else if (k === "double") kinds[f] = K_DOUBLE;
     else if (k === "float") kinds[f] = K_FLOAT;
     else if (k === "boolean") kinds[f] = K_BOOLEAN;
+    else if (k === "timestamp") kinds[f] = K_TIMESTAMP;
     else kinds[f] = K_OTHER;
     if (kinds[f] !== K_OTHER) flat++;
   }
@@ -277,6 +324,18 @@ export function compileJsonScanner(t: StructType, keep?: readonly number[]): Jso
                 i = end;
                 break;
               }
+              case K_TIMESTAMP: {
+                // A string only (a number of seconds is the general path's); one that is not a
+                // timestamp is the general path's to judge (malformed or partial).
+                if (c !== 34) return FALLBACK;
+                const e = stringEnd(s, i + 1, len);
+                if (e < 0) return FALLBACK;
+                const us = timestampAt(s, i + 1, e);
+                if (us === null) return FALLBACK;
+                if (at >= 0) row[at] = us;
+                i = e + 1;
+                break;
+              }
               default:
                 return FALLBACK;
             }
@@ -377,6 +436,42 @@ function scanNumberB(b: Buffer, i: number, n: number): number {
     return 1;
   }
   return 2;
+}
+
+/** As digitsAt, over bytes. */
+function digitsAtB(b: Buffer, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const d = b[i + k] - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** As timestampAt, over ASCII bytes. */
+function timestampAtB(b: Buffer, i: number, e: number): number | null {
+  if (e - i >= 19 && b[i + 4] === 45 && b[i + 7] === 45 && b[i + 10] === 84 && b[i + 13] === 58 && b[i + 16] === 58) {
+    const year = digitsAtB(b, i, 4);
+    const month = digitsAtB(b, i + 5, 2);
+    const day = digitsAtB(b, i + 8, 2);
+    const hour = digitsAtB(b, i + 11, 2);
+    const minute = digitsAtB(b, i + 14, 2);
+    const second = digitsAtB(b, i + 17, 2);
+    let j = i + 19;
+    let micros = 0;
+    let fraction = 0;
+    if (j < e && b[j] === 46) {
+      j++;
+      for (let d: number; j < e && (d = b[j] - 48) >= 0 && d <= 9; j++) if (++fraction <= 6) micros = micros * 10 + d;
+      for (let k = fraction; k < 6; k++) micros *= 10;
+    }
+    if (j < e && b[j] === 90) j++;
+    if (j === e && year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && fraction <= 9) {
+      return daysFromCivil(year, month, day) * MICROS_PER_DAY + ((hour * 60 + minute) * 60 + second) * MICROS_PER_SECOND + micros;
+    }
+  }
+  return parseTimestampString(b.toString("latin1", i, e));
 }
 
 /** True when `b` has the ASCII literal `lit` at `i` (sets `end`). */
@@ -517,6 +612,16 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
                 else return FALLBACK;
                 if (to >= 0) row[to] = v;
                 i = end;
+                break;
+              }
+              case K_TIMESTAMP: {
+                if (c !== 34) return FALLBACK;
+                const e = stringEndB(b, i + 1, len);
+                if (e < 0) return FALLBACK;
+                const us = timestampAtB(b, i + 1, e);
+                if (us === null) return FALLBACK;
+                if (to >= 0) row[to] = us;
+                i = e + 1;
                 break;
               }
               default:

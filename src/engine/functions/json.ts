@@ -51,8 +51,17 @@ const fromJson = scalar({
     }
     return { dataType: t, coerceTo: [coerceArg("from_json", args, 0, "string"), undefined, undefined].slice(0, args.length) };
   },
-  build: (args) => buildFromJson(args, null, false),
+  build: (args) => buildFromJson(args, null, false, null),
 });
+
+/**
+ * Where a from_json call counts the malformed records it meets (PERMISSIVE: the record became
+ * nulls and, when the schema has one, the corrupt-record column): a streaming query binds each
+ * call to its source's per-batch counter (stream/malformed.ts). MalformedRecords satisfies it.
+ */
+export interface MalformedCounter {
+  permissive: number;
+}
 
 const malformedFailFast = (text: string, cause: unknown): WeirError =>
   new WeirError("EXECUTION", `[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected in record parsing: ${text.slice(0, 80)}. Parse Mode: FAILFAST.`, { cause });
@@ -60,9 +69,10 @@ const malformedFailFast = (text: string, cause: unknown): WeirError =>
 /**
  * from_json's evaluator. `keep` (struct schemas only): the positions of the schema's fields to
  * return, in order (nested field pruning, see {@link fromJsonVariant}); null for all. `bytes`:
- * the argument is the UTF-8 bytes of the text (binary) rather than the text.
+ * the argument is the UTF-8 bytes of the text (binary) rather than the text. `malformed`: counts
+ * the malformed records (PERMISSIVE), when given.
  */
-function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null, bytes: boolean): (values: unknown[]) => unknown {
+function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null, bytes: boolean, malformed: MalformedCounter | null): (values: unknown[]) => unknown {
   const t = schemaArg(args);
   const failFast = (optionsArg(args, 2).get("mode") ?? "").toUpperCase() === "FAILFAST";
   const conv = compileJsonConverter(t, !failFast);
@@ -75,24 +85,40 @@ function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null,
   const corruptAt = fieldsOut.findIndex((f) => f.name === corruptName && f.dataType.kind === "string");
   const onBad =
     t.kind !== "struct"
-      ? (): unknown => null
+      ? (): unknown => {
+          if (malformed !== null) malformed.permissive++;
+          return null;
+        }
       : (text: string): unknown => {
+          if (malformed !== null) malformed.permissive++;
           const row = new Array<unknown>(width).fill(null);
           if (corruptAt >= 0) row[corruptAt] = text;
           return row;
         };
   // The general path converts every field (so that a record is malformed, or partial, exactly
   // as without pruning) and then keeps the wanted ones.
-  const project =
-    keep === null
-      ? conv
-      : (v: unknown): unknown => {
-          const full = conv(v) as unknown[] | null;
-          if (full === null) return null;
-          const out = new Array<unknown>(width);
-          for (let i = 0; i < width; i++) out[i] = full[keep[i]];
-          return out;
-        };
+  const pick =
+    (c: (v: unknown) => unknown) =>
+    (v: unknown): unknown => {
+      if (keep === null) return c(v);
+      const full = c(v) as unknown[] | null;
+      if (full === null) return null;
+      const out = new Array<unknown>(width);
+      for (let i = 0; i < width; i++) out[i] = full[keep[i]];
+      return out;
+    };
+  const project = pick(conv);
+  // PERMISSIVE struct: a field whose value does not fit its type makes the record malformed, as
+  // Spark's partial results do: the other fields are kept, the text goes to the corrupt-record
+  // column, and the record is counted. Tried strictly first, then leniently for the partial row.
+  const strict = t.kind === "struct" && !failFast ? pick(compileJsonConverter(t, false)) : null;
+  const partial = (parsed: unknown, text: string): unknown => {
+    const row = project(parsed) as unknown[] | null;
+    if (row === null) return onBad(text);
+    if (malformed !== null) malformed.permissive++;
+    if (corruptAt >= 0) row[corruptAt] = text;
+    return row;
+  };
   // Flat structs: a scanner fills the row straight from the text; anything unusual falls back
   // to JSON.parse and the converter below, which decide malformed records and partial results.
   const scan = t.kind === "struct" ? compileJsonScanner(t, keep ?? undefined) : null;
@@ -109,6 +135,17 @@ function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null,
       return onBad(text);
     }
     if (parsed === null) return null;
+    if (strict !== null) {
+      try {
+        return strict(parsed);
+      } catch {
+        try {
+          return partial(parsed, text);
+        } catch {
+          return onBad(text);
+        }
+      }
+    }
     try {
       return project(parsed);
     } catch (e) {
@@ -138,6 +175,8 @@ export interface FromJsonVariant extends ScalarFunction {
   readonly bytesInput: boolean;
   /** What explain() adds after the first argument (`, pruned to struct<a:string>`). */
   readonly planSuffix: string;
+  /** Counts the malformed records the call meets; null when nothing counts them. */
+  readonly malformed: MalformedCounter | null;
 }
 
 /** True for from_json calls' functions, rewritten or not. */
@@ -145,10 +184,10 @@ export function isFromJson(fn: ScalarFunction): boolean {
   return fn === fromJson || (fn as Partial<FromJsonVariant>).bytesInput !== undefined;
 }
 
-/** The variant of a from_json call's function (the plain function: all fields, text input). */
-export function fromJsonVariantOf(fn: ScalarFunction): { keep: readonly number[] | null; bytesInput: boolean } {
+/** The variant of a from_json call's function (the plain function: all fields, text input, nothing counting). */
+export function fromJsonVariantOf(fn: ScalarFunction): { keep: readonly number[] | null; bytesInput: boolean; malformed: MalformedCounter | null } {
   const v = fn as Partial<FromJsonVariant>;
-  return { keep: v.keep ?? null, bytesInput: v.bytesInput ?? false };
+  return { keep: v.keep ?? null, bytesInput: v.bytesInput ?? false, malformed: v.malformed ?? null };
 }
 
 /**
@@ -161,9 +200,10 @@ export function fromJsonVariantOf(fn: ScalarFunction): { keep: readonly number[]
  * - `bytesInput` (for `from_json(CAST(binary AS STRING))`): the argument is the binary itself,
  *   scanned without building the string of the whole value when it is ASCII, decoded as the
  *   cast decodes it otherwise.
- * `resultType` is the call's (pruned) type, for explain().
+ * `resultType` is the call's (pruned) type, for explain(). `malformed` counts the malformed
+ * records the call meets (see {@link MalformedCounter}).
  */
-export function fromJsonVariant(keep: readonly number[] | null, bytesInput: boolean, resultType: DataType): FromJsonVariant {
+export function fromJsonVariant(keep: readonly number[] | null, bytesInput: boolean, resultType: DataType, malformed: MalformedCounter | null = null): FromJsonVariant {
   const prune = (t: DataType): DataType => {
     if (keep === null) return t;
     assert(t.kind === "struct", "only struct results are pruned");
@@ -173,12 +213,13 @@ export function fromJsonVariant(keep: readonly number[] | null, bytesInput: bool
     ...fromJson,
     keep,
     bytesInput,
+    malformed,
     planSuffix: `${bytesInput ? " (UTF-8 bytes)" : ""}${keep === null ? "" : `, pruned to ${simpleString(resultType)}`}`,
     resolve(args) {
       const r = fromJson.resolve(args);
       return { dataType: prune(r.dataType), ...(bytesInput ? {} : { coerceTo: r.coerceTo }) };
     },
-    build: (args) => buildFromJson(args, keep, bytesInput),
+    build: (args) => buildFromJson(args, keep, bytesInput, malformed),
   };
 }
 

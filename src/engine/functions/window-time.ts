@@ -1,12 +1,15 @@
 /**
- * Event-time windows (`window(ts, "10 minutes", "5 minutes", "0 seconds")`) and Spark's interval
- * strings. The scalar `window` gives the tumbling window of a timestamp; sliding windows assign a
- * row to several windows, which the engine does by expanding rows with {@link windowsFor}.
+ * Event-time windows (`window(ts, "10 minutes", "5 minutes", "0 seconds")`), session windows
+ * (`session_window(ts, "5 minutes")`) and Spark's interval strings. The scalar `window` gives the
+ * tumbling window of a timestamp; sliding windows assign a row to several windows, which the
+ * engine does by expanding rows with {@link windowsFor}. `session_window` gives a row's own
+ * session; aggregations merge them (exec/session-window.ts).
  */
 import type { ArgInfo, ScalarFunction } from "../expr/ast.js";
-import { TimestampType, struct } from "../types.js";
+import { TimestampType, struct, type DataType } from "../types.js";
 import { WeirError } from "../../util/errors.js";
 import { coerceArg, constArg, scalar } from "./define.js";
+import { sqlType, unexpectedInputType } from "./errors.js";
 
 const UNIT_MICROS: Record<string, number> = {
   week: 7 * 86_400_000_000,
@@ -145,5 +148,77 @@ const windowFn = scalar({
   },
 });
 
-/** The window function of this module. */
-export const WINDOW_TIME_FUNCTIONS: readonly (readonly [ScalarFunction, ...string[]])[] = [[windowFn]];
+/** True for the type of a `window(...)` or `session_window(...)` column: struct<start: timestamp, end: timestamp>. */
+function isWindowStruct(t: DataType): boolean {
+  return t.kind === "struct" && t.fields.length === 2 && t.fields.every((f) => f.dataType.kind === "timestamp") && t.fields[0].name.toLowerCase() === "start" && t.fields[1].name.toLowerCase() === "end";
+}
+
+/** A gap in microseconds, or null when the text is not a duration (a per-row gap that does not parse drops its row, as Spark does). */
+function gapOf(text: string, cache: Map<string, number | null>): number | null {
+  let v = cache.get(text);
+  if (v === undefined) {
+    try {
+      v = parseInterval(text);
+    } catch {
+      v = null;
+    }
+    if (cache.size < 1024) cache.set(text, v);
+  }
+  return v;
+}
+
+/**
+ * `session_window(timeColumn, gapDuration)`: a row's own session `[t, t + gap)` as
+ * struct<start, end>, Spark's SessionWindow before sessions are merged. An aggregation grouped
+ * by it merges the sessions of a key that overlap or touch (the analyzer marks it: see
+ * `sessionWindow` on the aggregate node), so `end` becomes the last event of the session plus the
+ * gap. The time column is a timestamp (strings and dates are cast), or a window struct, whose
+ * time is its end minus one microsecond (Spark's window_time). The gap is an interval string,
+ * constant (`"5 minutes"`) or per row (a string column or expression). The value is null, and the
+ * analyzer's filter drops the row, when the time is null or the gap is null, not a duration, zero
+ * or negative, as Spark drops them.
+ */
+const sessionWindowFn = scalar({
+  name: "session_window",
+  minArgs: 2,
+  maxArgs: 2,
+  nullIntolerant: true,
+  resolve(args) {
+    const t = args[0].dataType;
+    let timeTo: DataType | undefined;
+    if (!isWindowStruct(t)) {
+      if (t.kind !== "timestamp" && t.kind !== "string" && t.kind !== "date" && t.kind !== "null") {
+        throw unexpectedInputType("session_window", 0, '("TIMESTAMP" or "STRUCT<start: TIMESTAMP, end: TIMESTAMP>")', t);
+      }
+      timeTo = coerceArg("session_window", args, 0, "timestamp");
+    }
+    const g = args[1];
+    if (g.dataType.kind !== "string" && g.dataType.kind !== "null") {
+      throw new WeirError(
+        "ANALYSIS",
+        `Gap duration expression used in session window must be CalendarIntervalType (an interval string such as "5 minutes"), but got ${sqlType(g.dataType)}.`,
+        { details: { function: "session_window", argument: 1 } },
+      );
+    }
+    // A constant gap that is not a duration is refused here (Spark casts it to null and returns no rows).
+    if (g.foldable && typeof g.value === "string") parseInterval(g.value);
+    return { dataType: WINDOW_STRUCT, coerceTo: [timeTo, undefined] };
+  },
+  build(args) {
+    const fromStruct = isWindowStruct(args[0].dataType);
+    const cache = new Map<string, number | null>();
+    const constant = args[1].foldable && typeof args[1].value === "string" ? parseInterval(args[1].value) : undefined;
+    return (v) => {
+      const t = v[0];
+      const g = v[1];
+      if (t === null || g === null) return null;
+      const time = fromStruct ? (t as number[])[1] - 1 : (t as number);
+      const gap = constant ?? gapOf(g as string, cache);
+      if (gap === null || gap <= 0) return null;
+      return [time, time + gap];
+    };
+  },
+});
+
+/** The window functions of this module. */
+export const WINDOW_TIME_FUNCTIONS: readonly (readonly [ScalarFunction, ...string[]])[] = [[windowFn], [sessionWindowFn]];

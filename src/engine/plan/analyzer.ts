@@ -15,6 +15,7 @@ import { filterNode, joinOutput, limitNode, projectNode, scanNode, sortNode } fr
 import { callScalar, conjunction, implicitCast, literal, Resolver, splitName } from "./resolve.js";
 import { buildAggregate, hasAggregate, liftWindows, named, type OutputItem } from "./aggregation.js";
 import { prettyName, typeSql } from "./names.js";
+import type { GroupStateSpec } from "../stream/group-state.js";
 
 /** A select() entry: an expression, or an already-resolved column (withColumn keeps the others as they are). */
 export type SelectItem = Expr | NamedExpr;
@@ -103,7 +104,8 @@ export function project(child: LogicalPlan, list: readonly SelectItem[]): Logica
   }
   const expanded = expandSlidingWindows(input, items);
   if (aggregated) return buildAggregate(expanded.plan, [], expanded.items, false);
-  const lifted = liftWindows(expanded.plan, expanded.items);
+  const sessions = expandSessionWindow(expanded.plan, expanded.items);
+  const lifted = liftWindows(sessions.plan, sessions.items);
   return projectNode(lifted.plan, lifted.items.map(named));
 }
 
@@ -169,7 +171,54 @@ export function aggregate(child: LogicalPlan, keys: readonly Expr[], aggs: reado
     return { expr: r, name: outputName(a, r) };
   });
   const expanded = expandSlidingWindows(child, [...keyItems, ...items]);
-  return buildAggregate(expanded.plan, expanded.items.slice(0, keyItems.length), expanded.items.slice(keyItems.length), true);
+  const sessions = expandSessionWindow(expanded.plan, expanded.items);
+  const built = buildAggregate(sessions.plan, sessions.items.slice(0, keyItems.length), sessions.items.slice(keyItems.length), true);
+  return sessions.attr === null ? built : markSessionWindow(built, sessions.attr);
+}
+
+/** True for a `session_window(ts, gap)` call. */
+function isSessionWindow(e: RExpr): boolean {
+  return e.kind === "call" && e.name === "session_window";
+}
+
+/**
+ * Spark's SessionWindowing: a `session_window(ts, gap)` call becomes a column `session_window`
+ * computed by a Project under the operator (each row's own session `[ts, ts + gap)`), with a
+ * Filter dropping rows whose session is null (a null time; a gap that is null, not a duration,
+ * zero or negative), and the call a reference to that column. One session window per operator,
+ * and never beside a `window(...)`, as Spark says.
+ */
+function expandSessionWindow(child: LogicalPlan, items: readonly OutputItem[]): { plan: LogicalPlan; items: OutputItem[]; attr: Attribute | null } {
+  const calls: RExpr[] = [];
+  for (const it of items) {
+    transformUp(it.expr, (x) => {
+      if (isSessionWindow(x) && !calls.some((c) => sameExpr(c, x))) calls.push(x);
+      return x;
+    });
+  }
+  if (calls.length === 0) return { plan: child, items: [...items], attr: null };
+  const timeWindow = child.kind === "generate" && child.generator === "time_window";
+  if (calls.length > 1 || timeWindow) {
+    throw new WeirError("ANALYSIS", "Multiple time/session window expressions would result in a cartesian product of rows, therefore they are currently not supported.");
+  }
+  const call = calls[0];
+  const attr = newAttribute("session_window", call.dataType, true);
+  const withSession = projectNode(child, [{ expr: call, attr }, ...child.output.map((a) => ({ expr: refTo(a), attr: a }))]);
+  const plan = filterNode(withSession, callScalar("isnotnull", [refTo(attr)]));
+  // The call selected as it is takes the column's name, `session_window`, as in Spark.
+  const shown = prettyName(call);
+  const out = items.map((it) => ({ ...it, name: sameExpr(it.expr, call) && it.name === shown ? attr.name : it.name, expr: transformUp(it.expr, (x) => (sameExpr(x, call) ? refTo(attr) : x)) }));
+  return { plan, items: out, attr };
+}
+
+/** The aggregation built over a session window column, marked so that its sessions merge. */
+function markSessionWindow(built: LogicalPlan, attr: Attribute): LogicalPlan {
+  const mark = (p: LogicalPlan): LogicalPlan => {
+    if (p.kind !== "aggregate") return p;
+    const i = p.keys.findIndex((k) => k.expr.kind === "ref" && k.expr.id === attr.id);
+    return i < 0 ? p : { ...p, sessionWindow: i };
+  };
+  return built.kind === "project" ? { ...built, child: mark(built.child) } : mark(built);
 }
 
 /**
@@ -269,8 +318,8 @@ export function alias(child: LogicalPlan, name: string): LogicalPlan {
   return { kind: "alias", child, name, output: child.output.map((a) => ({ ...a, qualifier: name })) };
 }
 
-/** distinct() / dropDuplicates(subset). */
-export function dedup(child: LogicalPlan, subset?: readonly string[]): LogicalPlan {
+/** distinct() / dropDuplicates(subset); dropDuplicatesWithinWatermark(subset) with `withinWatermark`. */
+export function dedup(child: LogicalPlan, subset?: readonly string[], withinWatermark = false): LogicalPlan {
   let keys: readonly Attribute[] = child.output;
   if (subset !== undefined && subset.length > 0) {
     const resolver = new Resolver(child.output);
@@ -280,7 +329,7 @@ export function dedup(child: LogicalPlan, subset?: readonly string[]): LogicalPl
       return child.output.find((a) => a.id === r.id)!;
     });
   }
-  return { kind: "dedup", child, keys, output: child.output };
+  return withinWatermark ? { kind: "dedup", child, keys, output: child.output, withinWatermark } : { kind: "dedup", child, keys, output: child.output };
 }
 
 function castTo(child: LogicalPlan, types: readonly DataType[]): LogicalPlan {
@@ -445,3 +494,24 @@ export function requireColumn(plan: LogicalPlan, name: string): Attribute {
   return plan.output.find((a) => a.id === r.id)!;
 }
 
+
+/**
+ * groupBy(keys).flatMapGroupsWithState / mapGroupsWithState: the keys resolved against the
+ * child (named as groupBy names them), the output one fresh column per outputSchema field.
+ */
+export function flatMapGroupsWithState(child: LogicalPlan, keys: readonly Expr[], spec: GroupStateSpec): LogicalPlan {
+  const resolver = new Resolver(child.output);
+  const items: OutputItem[] = [];
+  for (const k of keys) {
+    if (k.kind === "star") {
+      items.push(...resolver.expandStar(k.qualifier));
+      continue;
+    }
+    const r = resolver.resolve(k);
+    items.push({ expr: r, name: outputName(k, r), ...(r.kind === "ref" ? { attr: child.output.find((a) => a.id === r.id) } : {}) });
+  }
+  // groupBy(window(ts, ...)) groups by the generated window column, as for agg().
+  const expanded = expandSlidingWindows(child, items);
+  const output = spec.outputSchema.fields.map((f) => newAttribute(f.name, f.dataType, f.nullable));
+  return { kind: "flatMapGroupsWithState", child: expanded.plan, keys: expanded.items.map(named), spec, output };
+}

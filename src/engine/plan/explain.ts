@@ -45,9 +45,12 @@ function logicalLine(p: LogicalPlan): string {
     case "union":
       return "Union";
     case "dedup":
+      if (p.withinWatermark === true) return `DeduplicateWithinWatermark ${attrs(p.keys)}`;
       return `${p.keys.length === p.output.length ? "Distinct" : "Deduplicate"} ${attrs(p.keys)}`;
     case "alias":
       return `SubqueryAlias ${p.name}`;
+    case "flatMapGroupsWithState":
+      return `${p.spec.isMapGroups ? "MapGroupsWithState" : "FlatMapGroupsWithState"} [${p.keys.map((k) => planString(k.expr)).join(", ")}], ${p.spec.outputMode}, timeout ${p.spec.timeout}, ${attrs(p.output)}`;
     case "empty":
       return `LocalRelation <empty>, ${attrs(p.output)}`;
   }

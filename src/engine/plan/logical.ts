@@ -7,6 +7,7 @@ import type { ScanSource } from "../source.js";
 import type { StructType } from "../types.js";
 import { field, struct } from "../types.js";
 import type { Attribute, NamedExpr, RExpr, SortKey } from "./expressions.js";
+import type { GroupStateSpec } from "../stream/group-state.js";
 
 /** Spark's join types, normalised (`left_outer` → `left`, `left_semi` → `semi`...). */
 export type JoinType = "inner" | "left" | "right" | "full" | "semi" | "anti" | "cross";
@@ -36,6 +37,12 @@ export type LogicalPlan =
       /** Each expr is an `agg` expression. */
       readonly aggs: readonly NamedExpr[];
       readonly output: readonly Attribute[];
+      /**
+       * The index in `keys` of a `session_window` key, when the aggregation groups by one: rows
+       * of the same other keys whose sessions overlap are merged into one group (Spark's
+       * MergingSessionsExec; exec/session-window.ts, stream/session-window.ts).
+       */
+      readonly sessionWindow?: number;
     }
   | {
       readonly kind: "window";
@@ -70,8 +77,25 @@ export type LogicalPlan =
       readonly child: LogicalPlan;
       readonly keys: readonly Attribute[];
       readonly output: readonly Attribute[];
+      /**
+       * dropDuplicatesWithinWatermark(subset) (Spark's DeduplicateWithinWatermark): in a streaming
+       * query a key is kept only until the watermark passes its first row's event time plus the
+       * watermark's delay (stream/dedup.ts); refused in batch queries, as Spark refuses it.
+       */
+      readonly withinWatermark?: boolean;
     }
   | { readonly kind: "alias"; readonly child: LogicalPlan; readonly name: string; readonly output: readonly Attribute[] }
+  | {
+      /**
+       * groupBy(keys).flatMapGroupsWithState / mapGroupsWithState: the user's function over each
+       * group's rows and state (stream/group-state.ts); output is the spec's outputSchema.
+       */
+      readonly kind: "flatMapGroupsWithState";
+      readonly child: LogicalPlan;
+      readonly keys: readonly NamedExpr[];
+      readonly spec: GroupStateSpec;
+      readonly output: readonly Attribute[];
+    }
   /** No rows (a filter the optimizer proved false). */
   | { readonly kind: "empty"; readonly output: readonly Attribute[] };
 

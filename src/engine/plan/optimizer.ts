@@ -169,6 +169,8 @@ function sink(child: LogicalPlan, conds: readonly RExpr[]): LogicalPlan {
     }
     case "aggregate": {
       const map = new Map<number, RExpr>(child.keys.map((k) => [k.attr.id, k.expr]));
+      // A merged session is not any row's own session: a condition on it stays above.
+      if (child.sessionWindow !== undefined) map.delete(child.keys[child.sessionWindow].attr.id);
       const push: RExpr[] = [];
       const rest: RExpr[] = [];
       for (const c of movable) (child.keys.length > 0 && [...referencedIds(c)].every((id) => map.has(id)) ? push : rest).push(c);
@@ -287,6 +289,9 @@ function prune(p: LogicalPlan, required: ReadonlySet<number>): LogicalPlan {
     }
     case "union":
       return { ...p, children: p.children.map((c) => prune(c, new Set(c.output.map((a) => a.id)))) };
+    case "flatMapGroupsWithState":
+      // The function sees whole rows: the child keeps every column; the output is the function's.
+      return { ...p, child: prune(p.child, new Set(p.child.output.map((a) => a.id))) };
   }
 }
 
@@ -408,6 +413,10 @@ function planUses(p: LogicalPlan, u: AttributeUses): void {
     case "scan":
       all(p.pushedFilters);
       break;
+    case "flatMapGroupsWithState":
+      // The function reads whole rows (from_json structs included).
+      for (const a of p.child.output) u.whole.add(a.id);
+      break;
     default:
       break;
   }
@@ -428,7 +437,8 @@ function isWideJsonStruct(e: RExpr): e is Extract<RExpr, { kind: "call" }> & { d
 function pruneCall(call: Extract<RExpr, { kind: "call" }> & { dataType: StructType }, positions: readonly number[]): RExpr {
   const kept = keptFields(call, call.dataType.fields.length);
   const dataType = struct(positions.map((i) => call.dataType.fields[i]));
-  return { ...call, fn: fromJsonVariant(positions.map((i) => kept[i]), fromJsonVariantOf(call.fn).bytesInput, dataType), dataType };
+  const v = fromJsonVariantOf(call.fn);
+  return { ...call, fn: fromJsonVariant(positions.map((i) => kept[i]), v.bytesInput, dataType, v.malformed), dataType };
 }
 
 /**
@@ -441,7 +451,7 @@ function jsonFromBytes(x: RExpr): RExpr {
   if (arg.kind !== "cast" || arg.dataType.kind !== "string" || arg.child.dataType.kind !== "binary") return x;
   const v = fromJsonVariantOf(x.fn);
   if (v.bytesInput) return x;
-  return { ...x, fn: fromJsonVariant(v.keep, true, x.dataType), args: [arg.child, ...x.args.slice(1)] };
+  return { ...x, fn: fromJsonVariant(v.keep, true, x.dataType, v.malformed), args: [arg.child, ...x.args.slice(1)] };
 }
 
 /**

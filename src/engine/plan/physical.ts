@@ -12,9 +12,13 @@ import type { PhysicalOp } from "../exec/operator.js";
 import { EmptyExec, ScanExec } from "../exec/scan.js";
 import { FilterExec, GenerateExec, LimitExec, ProjectExec, UnionExec } from "../exec/narrow.js";
 import { DedupExec, HashAggregateExec } from "../exec/aggregate.js";
+import { parallelAggregate } from "../exec/parallel/aggregate.js";
 import { JoinExec, type JoinKeys } from "../exec/join.js";
 import { SortExec } from "../exec/sort.js";
+import { SessionWindowAggregateExec } from "../exec/session-window.js";
+import { WeirError } from "../../util/errors.js";
 import { WindowExec } from "../exec/window.js";
+import { FlatMapGroupsWithStateExec } from "../stream/group-state-exec.js";
 
 /** Builds the operator tree of an optimized plan. */
 export function physicalPlan(p: LogicalPlan): PhysicalOp {
@@ -28,7 +32,10 @@ export function physicalPlan(p: LogicalPlan): PhysicalOp {
     case "filter":
       return new FilterExec(physicalPlan(p.child), p.condition);
     case "aggregate":
-      return new HashAggregateExec(physicalPlan(p.child), p.keys, p.aggs);
+      // Grouped by a session window: sessions of a key merge (Spark's MergingSessionsExec).
+      if (p.sessionWindow !== undefined) return new SessionWindowAggregateExec(physicalPlan(p.child), p.keys, p.aggs, p.sessionWindow);
+      // On the session's worker threads when it reads a Kafka topic and qualifies (exec/parallel/).
+      return parallelAggregate(new HashAggregateExec(physicalPlan(p.child), p.keys, p.aggs));
     case "window":
       return new WindowExec(physicalPlan(p.child), p.exprs, p.output);
     case "generate":
@@ -39,10 +46,18 @@ export function physicalPlan(p: LogicalPlan): PhysicalOp {
       return new LimitExec(physicalPlan(p.child), p.n);
     case "union":
       return new UnionExec(p.children.map(physicalPlan), p.output);
-    case "dedup":
-      return new DedupExec(physicalPlan(p.child), p.keys);
+    case "dedup": {
+      const dedup = new DedupExec(physicalPlan(p.child), p.keys);
+      if (p.withinWatermark !== true) return dedup;
+      // Streaming queries run it in stream/dedup.ts; a batch query fails when it runs (Spark's
+      // UnsupportedOperationChecker.checkForBatch), while explain() still shows the plan.
+      const refused = new WeirError("ANALYSIS", "dropDuplicatesWithinWatermark is not supported with batch DataFrames/DataSets", { details: { errorClass: "UNSUPPORTED_FEATURE" } });
+      return { name: "DeduplicateWithinWatermark", output: dedup.output, children: dedup.children, describe: () => dedup.describe(), open: () => Promise.reject(refused) };
+    }
     case "alias":
       return physicalPlan(p.child);
+    case "flatMapGroupsWithState":
+      return new FlatMapGroupsWithStateExec(physicalPlan(p.child), p.keys, p.spec, p.output);
     case "join": {
       const { keys, residual } = joinKeys(p);
       return new JoinExec(physicalPlan(p.left), physicalPlan(p.right), p.how, keys, residual, p.output);

@@ -11,11 +11,12 @@
 import type { Expr, WindowSpecData } from "../expr/ast.js";
 import { CURRENT_ROW, UNBOUNDED_FOLLOWING, UNBOUNDED_PRECEDING } from "../expr/ast.js";
 import type { DataType } from "../types.js";
-import { DateType, IntegerType, TimestampType } from "../types.js";
+import { DateType, IntegerType, LongType, TimestampType } from "../types.js";
 import { WeirError } from "../../util/errors.js";
 import { parseDateString, parseTimestampString } from "../functions/datetime-util.js";
 import { type Token, syntaxError, tokenize } from "./lexer.js";
 import { numberLiteral, typeFromText } from "./literals.js";
+import { parseInterval } from "../functions/window-time.js";
 
 /** Words that end an expression or cannot start one; they are not taken as implicit aliases or column names. */
 const RESERVED = new Set([
@@ -38,9 +39,18 @@ function quotePart(p: string): string {
   return /[.`]/.test(p) ? "`" + p.replace(/`/g, "``") + "`" : p;
 }
 
+/** Interval units an `INTERVAL` literal may name (Spark's day-time units; months and years are refused by parseInterval). */
+const INTERVAL_UNITS = /^(years?|months?|weeks?|days?|hours?|minutes?|seconds?|milliseconds?|microseconds?)$/i;
+
 class Parser {
   private readonly tokens: Token[];
   private i = 0;
+  /**
+   * `INTERVAL` literals not yet consumed (their value in µs, and where they stand). Weir has no
+   * interval type: an interval is only valid added to or subtracted from a timestamp, which
+   * becomes `timestamp_micros(unix_micros(ts) ± µs)`; one left over is a syntax error.
+   */
+  private readonly intervals = new Map<Expr, { readonly micros: number; readonly token: Token }>();
 
   constructor(private readonly text: string) {
     this.tokens = tokenize(text);
@@ -90,6 +100,13 @@ class Parser {
 
   private expectOp(op: string): void {
     if (!this.acceptOp(op)) this.fail(this.peek(), `expected '${op}'`);
+  }
+
+  /** Fails on an INTERVAL literal that was not added to or subtracted from a timestamp. */
+  checkIntervalsUsed(): void {
+    for (const { token } of this.intervals.values()) {
+      this.fail(token, "an INTERVAL literal can only be added to or subtracted from a timestamp (ts + INTERVAL 1 HOUR); Weir has no interval type");
+    }
   }
 
   /** The whole input as a named expression (`expr [AS] alias`). */
@@ -213,11 +230,58 @@ class Parser {
   private additive(): Expr {
     let e = this.multiplicative();
     for (;;) {
-      if (this.acceptOp("+")) e = call("+", e, this.multiplicative());
-      else if (this.acceptOp("-")) e = call("-", e, this.multiplicative());
+      if (this.acceptOp("+")) e = this.plusMinus("+", e, this.multiplicative());
+      else if (this.acceptOp("-")) e = this.plusMinus("-", e, this.multiplicative());
       else if (this.acceptOp("||")) e = call("concat", e, this.multiplicative());
       else return e;
     }
+  }
+
+  /** `a + b` / `a - b`, where either may be an INTERVAL literal (see {@link intervals}). */
+  private plusMinus(op: "+" | "-", a: Expr, b: Expr): Expr {
+    const ia = this.intervals.get(a);
+    const ib = this.intervals.get(b);
+    if (ia === undefined && ib === undefined) return call(op, a, b);
+    if (ia !== undefined && ib !== undefined) {
+      this.intervals.delete(a);
+      this.intervals.delete(b);
+      return this.interval(ia.micros + (op === "+" ? ib.micros : -ib.micros), ia.token);
+    }
+    if (ib !== undefined) {
+      this.intervals.delete(b);
+      return timestampPlus(a, op === "+" ? ib.micros : -ib.micros);
+    }
+    if (op === "-") this.fail(ia!.token, "an INTERVAL cannot have a timestamp subtracted from it; write ts - INTERVAL ...");
+    this.intervals.delete(a);
+    return timestampPlus(b, ia!.micros);
+  }
+
+  /** Registers an INTERVAL literal of `micros`. */
+  private interval(micros: number, token: Token): Expr {
+    const e: Expr = { kind: "lit", value: micros };
+    this.intervals.set(e, { micros, token });
+    return e;
+  }
+
+  /** `INTERVAL '1' HOUR`, `INTERVAL 1 HOUR 30 MINUTES`, `INTERVAL '1 hour'` (after the keyword). */
+  private intervalLiteral(start: Token): Expr {
+    const parts: string[] = [];
+    for (;;) {
+      const t = this.peek();
+      const negative = t.kind === "op" && t.text === "-" && this.peek(1).kind === "number";
+      const v = negative ? this.peek(1) : t;
+      if (v.kind !== "number" && v.kind !== "string") break;
+      const unit = this.peek(negative ? 2 : 1);
+      const hasUnit = unit.kind === "ident" && INTERVAL_UNITS.test(unit.text);
+      if (v.kind === "number" && !hasUnit) this.fail(unit, "expected an interval unit (DAY, HOUR, MINUTE, SECOND, ...)");
+      if (negative) this.next();
+      this.next();
+      if (hasUnit) this.next();
+      if (this.isKw("to")) this.fail(this.peek(), "INTERVAL ... TO ... literals are not supported; write INTERVAL 1 HOUR 30 MINUTES");
+      parts.push(`${negative ? "-" : ""}${v.text}${hasUnit ? ` ${unit.text}` : ""}`);
+    }
+    if (parts.length === 0) this.fail(this.peek(), "expected an interval value, as in INTERVAL 1 HOUR or INTERVAL '10' SECONDS");
+    return this.interval(parseInterval(parts.join(" ")), start);
   }
 
   private multiplicative(): Expr {
@@ -332,7 +396,10 @@ class Parser {
         }
         break;
       case "interval":
-        if (this.peek(1).kind === "string" || this.peek(1).kind === "number") this.fail(t, "INTERVAL literals are not supported; use window() durations or date_add");
+        if (this.peek(1).kind === "string" || this.peek(1).kind === "number" || (this.isOp("-", 1) && this.peek(2).kind === "number")) {
+          this.next();
+          return this.intervalLiteral(t);
+        }
         break;
       case "trim":
         if (nextIsParen) return this.trimExpr();
@@ -567,7 +634,10 @@ class Parser {
  * offending position.
  */
 export function parseExpression(text: string): Expr {
-  return new Parser(text).parseTop();
+  const p = new Parser(text);
+  const e = p.parseTop();
+  p.checkIntervalsUsed();
+  return e;
 }
 
 /** Parses a sort expression (`a DESC NULLS FIRST`) into a `sort` Expr. */
@@ -575,5 +645,11 @@ export function parseSortExpression(text: string): Expr {
   const p = new Parser(text);
   const e = p.sortItem();
   p.expectEnd();
+  p.checkIntervalsUsed();
   return e;
+}
+
+/** `ts + micros` as Weir computes it without an interval type: `timestamp_micros(unix_micros(ts) + micros)`. */
+function timestampPlus(ts: Expr, micros: number): Expr {
+  return call("timestamp_micros", call("+", call("unix_micros", ts), { kind: "lit", value: micros, type: LongType }));
 }

@@ -121,22 +121,40 @@ export function needsUtf16(s: string): boolean {
   return ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s);
 }
 
-/** Bytes a string takes in a file, and whether it is written as UTF-16LE. */
-function stringBytes(s: string): { utf16: boolean; bytes: number } {
-  if (needsUtf16(s)) return { utf16: true, bytes: s.length * 2 };
-  return { utf16: false, bytes: Buffer.byteLength(s, "utf8") };
+/** How a string is written: its bytes in UTF-8, or in UTF-16LE (a lone surrogate); ASCII is copied as Latin-1. */
+const STR_ASCII = 0;
+const STR_UTF8 = 1;
+const STR_UTF16 = 2;
+
+/** Set by {@link measure}: how the string is written (STR_*). */
+let measuredAs = STR_ASCII;
+
+/**
+ * The bytes a string takes in a file; sets {@link measuredAs}. One UTF-8 length gives both
+ * answers for ASCII text (no surrogate can hide in it), the common case; only other text is
+ * searched for lone surrogates.
+ */
+function measure(s: string): number {
+  const utf8 = Buffer.byteLength(s, "utf8");
+  if (utf8 === s.length) {
+    measuredAs = STR_ASCII;
+    return utf8;
+  }
+  if (needsUtf16(s)) {
+    measuredAs = STR_UTF16;
+    return s.length * 2;
+  }
+  measuredAs = STR_UTF8;
+  return utf8;
 }
 
-/** Bytes of a stored value's payload (after its tag and length). */
-function valueBytes(v: StoredValue): number {
-  if (Buffer.isBuffer(v)) return v.length;
-  if (typeof v === "number") return 8;
-  if (typeof v === "string") return stringBytes(v).bytes;
-  return 0;
+/** Writes `s` at `pos` as {@link measure} said (`as`); returns the bytes written. */
+function writeString(buf: Buffer, pos: number, s: string, as: number): number {
+  return buf.write(s, pos, as === STR_ASCII ? "latin1" : as === STR_UTF8 ? "utf8" : "utf16le");
 }
 
-/** Writes a stored value's tag, length and payload at `pos`; returns the new position. */
-function writeValue(buf: Buffer, pos: number, v: StoredValue): number {
+/** Writes a stored value's tag, length and payload at `pos` (a string as {@link measure} said: `as`); returns the new position. */
+function writeValue(buf: Buffer, pos: number, v: StoredValue, as: number): number {
   let tag: number;
   let n = 0;
   if (Buffer.isBuffer(v)) {
@@ -146,9 +164,8 @@ function writeValue(buf: Buffer, pos: number, v: StoredValue): number {
     tag = ValueTag.number;
     n = buf.writeDoubleBE(v, pos + 5) - (pos + 5);
   } else if (typeof v === "string") {
-    const utf16 = needsUtf16(v);
-    tag = utf16 ? ValueTag.utf16le : ValueTag.utf8;
-    n = buf.write(v, pos + 5, utf16 ? "utf16le" : "utf8");
+    tag = as === STR_UTF16 ? ValueTag.utf16le : ValueTag.utf8;
+    n = writeString(buf, pos + 5, v, as);
   } else if (v === null) tag = ValueTag.null;
   else if (v === UNDEFINED) tag = ValueTag.undefined;
   else tag = v ? ValueTag.true : ValueTag.false;
@@ -191,12 +208,20 @@ function checkFileSize(kind: StateFileKind, version: number, size: number): void
 /** Encodes a file. Throws LIMIT_EXCEEDED when it would be larger than a Buffer can be. */
 export function encodeStateFile(kind: StateFileKind, version: number, entries: readonly StateFileEntry[]): Buffer {
   let size = HEADER_BYTES + CHECKSUM_BYTES;
-  const utf16Keys = new Uint8Array(entries.length);
+  // How each key and string value is written, found while sizing so each string is scanned once.
+  const keyAs = new Uint8Array(entries.length);
+  const valueAs = new Uint8Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const [key, value] = entries[i];
-    const k = stringBytes(key);
-    utf16Keys[i] = k.utf16 ? 1 : 0;
-    size += ENTRY_BYTES_MIN + k.bytes + (value === REMOVED ? 0 : 5 + valueBytes(value));
+    size += ENTRY_BYTES_MIN + measure(key);
+    keyAs[i] = measuredAs;
+    if (value === REMOVED) continue;
+    size += 5;
+    if (typeof value === "string") {
+      size += measure(value);
+      valueAs[i] = measuredAs;
+    } else if (Buffer.isBuffer(value)) size += value.length;
+    else if (typeof value === "number") size += 8;
   }
   checkFileSize(kind, version, size);
   const buf = Buffer.allocUnsafe(size);
@@ -211,11 +236,11 @@ export function encodeStateFile(kind: StateFileKind, version: number, entries: r
   for (let i = 0; i < entries.length; i++) {
     const [key, value] = entries[i];
     buf[pos] = value === REMOVED ? OP_REMOVE : OP_PUT;
-    buf[pos + 1] = utf16Keys[i] === 1 ? KEY_UTF16LE : KEY_UTF8;
-    const n = buf.write(key, pos + 6, utf16Keys[i] === 1 ? "utf16le" : "utf8");
+    buf[pos + 1] = keyAs[i] === STR_UTF16 ? KEY_UTF16LE : KEY_UTF8;
+    const n = writeString(buf, pos + 6, key, keyAs[i]);
     buf.writeUInt32BE(n, pos + 2);
     pos += 6 + n;
-    if (value !== REMOVED) pos = writeValue(buf, pos, value);
+    if (value !== REMOVED) pos = writeValue(buf, pos, value, valueAs[i]);
   }
   buf.writeUInt32BE(crc32c(buf.subarray(0, pos)), pos);
   return buf;

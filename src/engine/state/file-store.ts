@@ -89,6 +89,12 @@ export class FileStateStoreProvider implements StateStoreProvider {
   readonly snapshotInterval: number;
   private cached: VersionState | null = null;
   private dirReady = false;
+  /**
+   * The newest version this provider committed, when it knows no file of a later version exists
+   * (it removed them at its first commit and wrote every version since); null when unknown. A
+   * commit of the next version then needs no directory listing.
+   */
+  private cleanUpTo: number | null = null;
 
   /** @param dir the partition's state directory (CheckpointPaths.state); created at the first commit. */
   constructor(
@@ -246,21 +252,30 @@ export class FileStateStoreProvider implements StateStoreProvider {
       for (const entry of changes) if (entry[1] !== REMOVED) all.push(entry);
       snapshot = encodeStateFile("snapshot", version, all);
     }
+    const clean = this.cleanUpTo === base.version;
+    this.cleanUpTo = null;
     await this.ensureDir();
-    // Files at or above this version come from an earlier attempt of this batch (or of later
-    // ones); their content derives from the state being replaced, so they must go first, newest
-    // first, so that an interruption leaves a consistent chain of the earlier attempt.
-    const files = this.list();
-    const stale = [
-      ...files.snapshots.filter((v) => v >= version).map((v) => ({ v, path: this.snapshotPath(v), order: 1 })),
-      ...[...files.deltas].filter((v) => v > version).map((v) => ({ v, path: this.deltaPath(v), order: 0 })),
-    ].sort((a, b) => b.v - a.v || b.order - a.order);
-    if (stale.length > 0) {
-      for (const s of stale) this.fs.unlink(s.path);
-      await this.fs.fsyncDir(this.dir);
+    if (!clean) {
+      // Files at or above this version come from an earlier attempt of this batch (or of later
+      // ones); their content derives from the state being replaced, so they must go first, newest
+      // first, so that an interruption leaves a consistent chain of the earlier attempt.
+      const files = this.list();
+      const stale = [
+        ...files.snapshots.filter((v) => v >= version).map((v) => ({ v, path: this.snapshotPath(v), order: 1 })),
+        ...[...files.deltas].filter((v) => v > version).map((v) => ({ v, path: this.deltaPath(v), order: 0 })),
+      ].sort((a, b) => b.v - a.v || b.order - a.order);
+      if (stale.length > 0) {
+        for (const s of stale) this.fs.unlink(s.path);
+        await this.fs.fsyncDir(this.dir);
+      }
     }
-    await writeFileDurably(this.fs, this.deltaPath(version), delta);
-    if (snapshot !== null) await writeFileDurably(this.fs, this.snapshotPath(version), snapshot);
+    // The delta and the snapshot each give the whole version (with the files before it), so they
+    // are written side by side: a crash between them leaves the version whole or absent either way.
+    const written = [writeFileDurably(this.fs, this.deltaPath(version), delta)];
+    if (snapshot !== null) written.push(writeFileDurably(this.fs, this.snapshotPath(version), snapshot));
+    const results = await Promise.allSettled(written);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
 
     assert(!base.retired, "two stores of one state partition committed concurrently");
     let bytes = base.bytes;
@@ -277,6 +292,7 @@ export class FileStateStoreProvider implements StateStoreProvider {
     base.retired = true;
     const next = new VersionState(version, map, bytes);
     this.cached = next;
+    this.cleanUpTo = version;
     return next;
   }
 }

@@ -4,22 +4,28 @@
  *   <checkpointLocation>/metadata        {"id":"<query uuid>", "weir":{...query fingerprint}}
  *   <checkpointLocation>/offsets/<N>     v1 / {"batchWatermarkMs":..,"batchTimestampMs":..,"conf":{..}} / one line per source
  *   <checkpointLocation>/commits/<N>     v1 / {"nextBatchWatermarkMs":..}
+ *   <checkpointLocation>/sources/<i>/<N> the sources' own logs (source.ts, SourceMetadataLog)
  *   <checkpointLocation>/state/<operator>/<partition>/...   (the state store's files)
+ *   .<name>.crc beside each of metadata, offsets/N, commits/N, sources/<i>/N: its checksum
  *
  * The micro-batch protocol: plan the batch's offset ranges → write offsets/N → run the batch and
  * commit its state version and sink output (keyed by N) → write commits/N. A restart reads the
  * latest entries and re-runs an uncommitted batch N with exactly the ranges in offsets/N.
  *
  * As in Arroyo, decisions are pure: {@link readCheckpointFacts} gathers what is on disk,
- * {@link decideNextBatch} says what to run, the executor performs it. Every file is replaced
+ * {@link decideNextBatch} says what to run, the executor performs it. Every file is written
  * atomically (temporary file, fsync, rename, fsync of the directory), so a crash leaves either
- * the old or the new content; anything else found there is damage from outside and is reported
- * naming the file, never skipped.
+ * the old or the new content, with a checksum sidecar `.<name>.crc` in Hadoop's format beside it
+ * (checkpoint-file.ts); anything else found there — a file that does not match its checksum, does
+ * not parse, or has fewer or more source lines than the query has sources — is damage from
+ * outside and is reported naming the file, never skipped.
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { writeFileDurably, type LogFs } from "../../log/fs.js";
+import type { LogFs } from "../../log/fs.js";
+import { assert } from "../../util/assert.js";
 import { WeirError } from "../../util/errors.js";
+import { checkpointCorrupt as corrupt, readCheckpointFile, removeCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";
 
 /** One source's offsets as its JSON (for Kafka `{"topic":{"0":23}}`); null when it has none yet (Spark's "-"). */
 export type SourceOffset = Record<string, unknown> | unknown[] | string | number | boolean | null;
@@ -114,13 +120,6 @@ export class CheckpointPaths {
   }
 }
 
-function corrupt(path: string, what: string, cause?: unknown): WeirError {
-  return new WeirError("CHECKPOINT", `checkpoint file ${path} is corrupt: ${what}. Restore it from a backup or start the query with a new checkpointLocation.`, {
-    cause,
-    details: { path },
-  });
-}
-
 function parseJsonLine(path: string, line: string | undefined, what: string): unknown {
   if (line === undefined || line === "") throw corrupt(path, `${what} is missing (the file is truncated)`);
   try {
@@ -130,19 +129,14 @@ function parseJsonLine(path: string, line: string | undefined, what: string): un
   }
 }
 
-function readLines(fs: LogFs, path: string): string[] {
-  const text = fs.readFile(path).toString("utf8");
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  if (lines.length === 0) throw corrupt(path, "the file is empty");
-  if (lines[0] !== VERSION_LINE) {
-    const m = /^v(\d+)$/.exec(lines[0]);
-    if (m !== null && Number(m[1]) > 1) {
-      throw new WeirError("CHECKPOINT", `checkpoint file ${path} has log version ${m[1]}, newer than this Weir understands (1). Upgrade Weir.`, { details: { path } });
-    }
-    throw corrupt(path, `the first line must be "${VERSION_LINE}", found ${JSON.stringify(lines[0].slice(0, 40))}`);
+/** Checks a log file's first line: `v1`; a newer version asks for a newer Weir. */
+function checkVersionLine(path: string, first: string): void {
+  if (first === VERSION_LINE) return;
+  const m = /^v(\d+)$/.exec(first);
+  if (m !== null && Number(m[1]) > 1) {
+    throw new WeirError("CHECKPOINT", `checkpoint file ${path} has log version ${m[1]}, newer than this Weir understands (1). Upgrade Weir.`, { details: { path } });
   }
-  return lines;
+  throw corrupt(path, `the first line must be "${VERSION_LINE}", found ${JSON.stringify(first.slice(0, 40))}`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -155,17 +149,26 @@ function finiteNumber(path: string, o: Record<string, unknown>, key: string): nu
   return v;
 }
 
-/** Parses offsets/N; throws a CHECKPOINT error naming the file on any damage. */
-export function parseOffsetsFile(path: string, batchId: number, text: string): OffsetSeqEntry {
+/**
+ * Parses offsets/N; throws a CHECKPOINT error naming the file on any damage. With `sourceCount`
+ * (the number of sources of the query reading it), the file must hold exactly one offsets line
+ * per source: a file cut at a line boundary still parses, and a missing line would otherwise
+ * make that source start over.
+ */
+export function parseOffsetsFile(path: string, batchId: number, text: string, sourceCount?: number): OffsetSeqEntry {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   if (lines.length === 0) throw corrupt(path, "the file is empty");
-  if (lines[0] !== VERSION_LINE) throw corrupt(path, `the first line must be "${VERSION_LINE}"`);
+  checkVersionLine(path, lines[0]);
   const meta = parseJsonLine(path, lines[1], "the batch metadata line");
   if (!isObject(meta)) throw corrupt(path, "the batch metadata line is not a JSON object");
   const conf = meta.conf ?? {};
   if (!isObject(conf) || !Object.values(conf).every((v) => typeof v === "string")) throw corrupt(path, `"conf" must map names to strings`);
   const sources = lines.slice(2).map((l, i) => (l === "-" ? null : (parseJsonLine(path, l, `the offsets of source ${i}`) as SourceOffset)));
+  if (sourceCount !== undefined && sources.length !== sourceCount) {
+    const why = sources.length < sourceCount ? "the file is truncated" : "the file has lines added";
+    throw corrupt(path, `expected one offsets line per source of the query (${sourceCount}) after the batch metadata line, found ${sources.length} (${why})`);
+  }
   return {
     batchId,
     batchWatermarkMs: finiteNumber(path, meta, "batchWatermarkMs"),
@@ -184,7 +187,7 @@ export function formatOffsetsFile(e: OffsetSeqEntry): string {
 /** Parses commits/N. */
 export function parseCommitFile(path: string, batchId: number, text: string): CommitEntry {
   const lines = text.split("\n");
-  if (lines[0] !== VERSION_LINE) throw corrupt(path, `the first line must be "${VERSION_LINE}"`);
+  checkVersionLine(path, lines[0]);
   const meta = parseJsonLine(path, lines[1], "the commit metadata line");
   if (!isObject(meta)) throw corrupt(path, "the commit metadata line is not a JSON object");
   return { batchId, nextBatchWatermarkMs: finiteNumber(path, meta, "nextBatchWatermarkMs") };
@@ -201,24 +204,23 @@ function batchIds(fs: LogFs, dir: string): number[] {
   return ids.sort((a, b) => a - b);
 }
 
-/** Reads the facts {@link decideNextBatch} needs: the newest two offsets entries and the newest commit. */
-export function readCheckpointFacts(fs: LogFs, paths: CheckpointPaths): CheckpointFacts {
+/**
+ * Reads the facts {@link decideNextBatch} needs: the newest two offsets entries and the newest
+ * commit, verified against their checksums; each offsets entry must hold `sourceCount` source lines.
+ */
+export function readCheckpointFacts(fs: LogFs, paths: CheckpointPaths, sourceCount: number): CheckpointFacts {
   const offsetIds = batchIds(fs, paths.offsetsDir);
   const commitIds = batchIds(fs, paths.commitsDir);
   const readOffsets = (id: number | undefined): OffsetSeqEntry | null => {
     if (id === undefined) return null;
-    readLines(fs, paths.offsets(id));
-    return parseOffsetsFile(paths.offsets(id), id, fs.readFile(paths.offsets(id)).toString("utf8"));
+    return parseOffsetsFile(paths.offsets(id), id, readCheckpointFile(fs, paths.offsets(id)).toString("utf8"), sourceCount);
   };
   const latestOffsets = readOffsets(offsetIds.at(-1));
   const previousId = offsetIds.at(-2);
   const previousOffsets = previousId !== undefined && previousId === offsetIds.at(-1)! - 1 ? readOffsets(previousId) : null;
   const commitId = commitIds.at(-1);
   let latestCommit: CommitEntry | null = null;
-  if (commitId !== undefined) {
-    readLines(fs, paths.commit(commitId));
-    latestCommit = parseCommitFile(paths.commit(commitId), commitId, fs.readFile(paths.commit(commitId)).toString("utf8"));
-  }
+  if (commitId !== undefined) latestCommit = parseCommitFile(paths.commit(commitId), commitId, readCheckpointFile(fs, paths.commit(commitId)).toString("utf8"));
   return { latestOffsets, previousOffsets, latestCommit };
 }
 
@@ -279,17 +281,18 @@ export class Checkpoint {
 
   /**
    * Opens (creating when new) the checkpoint at `root` for a query with `fingerprint`. A
-   * checkpoint written by an incompatible query is refused with the differences listed.
+   * checkpoint written by an incompatible query is refused naming its `metadata` file, with the
+   * differences listed.
    */
   static async open(fs: LogFs, root: string, fingerprint: QueryFingerprint): Promise<Checkpoint> {
     const paths = new CheckpointPaths(root);
     for (const dir of [root, paths.offsetsDir, paths.commitsDir]) if (fs.stat(dir) === null) fs.mkdir(dir);
     if (fs.stat(paths.metadata) === null) {
       const metadata: CheckpointMetadata = { id: randomUUID(), fingerprint };
-      await writeFileDurably(fs, paths.metadata, Buffer.from(JSON.stringify({ id: metadata.id, weir: { fingerprint } }) + "\n"));
+      await writeCheckpointFile(fs, paths.metadata, Buffer.from(JSON.stringify({ id: metadata.id, weir: { fingerprint } }) + "\n"));
       return new Checkpoint(fs, paths, metadata);
     }
-    const stored = parseJsonLine(paths.metadata, fs.readFile(paths.metadata).toString("utf8").split("\n")[0], "the metadata line");
+    const stored = parseJsonLine(paths.metadata, readCheckpointFile(fs, paths.metadata).toString("utf8").split("\n")[0], "the metadata line");
     if (!isObject(stored) || typeof stored.id !== "string") throw corrupt(paths.metadata, `expected {"id": "<uuid>", ...}`);
     const weir = stored.weir;
     const fp = isObject(weir) ? weir.fingerprint : undefined;
@@ -301,9 +304,9 @@ export class Checkpoint {
     if (diffs.length > 0) {
       throw new WeirError(
         "CHECKPOINT",
-        `the query cannot resume from checkpoint ${root}: it is not compatible with the query that wrote it (${diffs.join("; ")}). ` +
+        `the query cannot resume from checkpoint ${root}: it is not compatible with the query that wrote it, as recorded in ${paths.metadata} (${diffs.join("; ")}). ` +
           "Use a new checkpointLocation, or restore the original query.",
-        { details: { path: root, differences: diffs } },
+        { details: { path: paths.metadata, checkpoint: root, differences: diffs } },
       );
     }
     return new Checkpoint(fs, paths, { id: stored.id, fingerprint: storedFp });
@@ -311,7 +314,7 @@ export class Checkpoint {
 
   /** The facts on disk now. */
   facts(): CheckpointFacts {
-    return readCheckpointFacts(this.fs, this.paths);
+    return readCheckpointFacts(this.fs, this.paths, this.metadata.fingerprint.sources.length);
   }
 
   /** What to run next. */
@@ -324,24 +327,26 @@ export class Checkpoint {
    * refused: it means another run of the query is writing this checkpoint concurrently.
    */
   async writeOffsets(entry: OffsetSeqEntry): Promise<void> {
+    const sourceCount = this.metadata.fingerprint.sources.length;
+    assert(entry.sources.length === sourceCount, `batch ${entry.batchId} has ${entry.sources.length} source offsets for ${sourceCount} sources`);
     const path = this.paths.offsets(entry.batchId);
     const text = formatOffsetsFile(entry);
     if (this.fs.stat(path) !== null) {
-      const existing = parseOffsetsFile(path, entry.batchId, this.fs.readFile(path).toString("utf8"));
+      const existing = parseOffsetsFile(path, entry.batchId, readCheckpointFile(this.fs, path).toString("utf8"), sourceCount);
       if (JSON.stringify(existing.sources) === JSON.stringify(entry.sources)) return;
       throw new WeirError("CHECKPOINT", `${path} already holds other offsets: is another run of this query using checkpoint ${this.paths.root}?`, {
         details: { path },
       });
     }
-    await writeFileDurably(this.fs, path, Buffer.from(text));
+    await writeCheckpointFile(this.fs, path, Buffer.from(text));
   }
 
   /** Writes commits/N once batch N's sink output and state are committed. */
   async writeCommit(entry: CommitEntry): Promise<void> {
-    await writeFileDurably(this.fs, this.paths.commit(entry.batchId), Buffer.from(`${VERSION_LINE}\n${JSON.stringify({ nextBatchWatermarkMs: entry.nextBatchWatermarkMs })}`));
+    await writeCheckpointFile(this.fs, this.paths.commit(entry.batchId), Buffer.from(`${VERSION_LINE}\n${JSON.stringify({ nextBatchWatermarkMs: entry.nextBatchWatermarkMs })}`));
   }
 
-  /** Deletes offsets and commits older than the newest `retain` batches (Spark's minBatchesToRetain). */
+  /** Deletes offsets and commits (with their checksums) older than the newest `retain` batches (Spark's minBatchesToRetain). */
   purge(retain: number = MIN_BATCHES_TO_RETAIN): number {
     let removed = 0;
     for (const dir of [this.paths.offsetsDir, this.paths.commitsDir]) {
@@ -350,7 +355,7 @@ export class Checkpoint {
       if (newest === undefined) continue;
       for (const id of ids) {
         if (id <= newest - retain) {
-          this.fs.unlink(join(dir, String(id)));
+          removeCheckpointFile(this.fs, join(dir, String(id)));
           removed++;
         }
       }

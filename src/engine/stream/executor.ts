@@ -6,6 +6,14 @@
  * write `commits/N`. A restart asks the checkpoint what to do ({@link Checkpoint.decide}) and
  * re-runs an uncommitted batch with exactly its logged ranges and watermark.
  *
+ * What must be durable before what (the exactly-once contract): `offsets/N` before the sink
+ * writes anything of batch N, and the state versions the batch committed before `commits/N`.
+ * Nothing else waits for those fsyncs: reading the batch and running its stateful operators
+ * overlap the fsync of `offsets/N`, and the sink's write overlaps the state's
+ * (StatefulResult.durable); the batch ends once `commits/N` is durable in its turn. A
+ * batch that fails waits for whatever of it is still being written before the run ends, so a
+ * restart never writes the same files concurrently with it.
+ *
  * Triggers: processing time (a batch every interval; 0 — the default — as soon as the previous
  * one ends), once (one batch, then stop) and availableNow (batches within the rate limits up to
  * what the sources held at start, then stop). With a watermark and a stateful aggregation, a
@@ -23,7 +31,9 @@ import { rate, type SourceProgress, type StateOperatorProgress, type StreamingQu
 import type { OutputMode, StreamSink } from "./sinks.js";
 import { CountingSource, sameOffset, type StreamSource, type StreamingRelation } from "./source.js";
 import type { StateProviderFactory } from "./stateful.js";
-import { bindWatermarkNode, nextWatermark, type EventTimeStats } from "./watermark.js";
+import { bindWatermarkNode, nextWatermark, watermarkOf, type EventTimeStats } from "./watermark.js";
+import { MULTIPLE_WATERMARK_POLICY, parseWatermarkPolicy, watermarkPolicyOf, type WatermarkPolicy } from "../api/conf.js";
+import { BatchMalformedCounts, bindMalformedCounters, fromJsonSources, relationLineage, type RelationLineage } from "./malformed.js";
 import { join } from "node:path";
 
 /** When batches run. */
@@ -34,7 +44,11 @@ export type Trigger =
 
 /** Spark's spark.sql.shuffle.partitions for state, fixed per checkpoint (Spark's default is 200; state files per partition make a small number better here). */
 export const STATE_PARTITIONS_DEFAULT = 4;
-/** How often a query without new data looks again (Spark's spark.sql.streaming.pollingDelay). */
+/**
+ * How often a query without new data looks again (Spark's spark.sql.streaming.pollingDelay, 10
+ * ms). Only an idle query waits it: a trigger that finds data starts the next batch at once, so
+ * under a steady input (bench:stream's 10 000 records/s) no batch waits for it.
+ */
 export const POLL_DELAY_MS = 10;
 const SHUFFLE_PARTITIONS_CONF = "spark.sql.shuffle.partitions";
 
@@ -87,6 +101,19 @@ export class MicroBatchExecutor {
   private previousTriggerStart: number | null = null;
   /** True when a stateful operator emits or evicts by the watermark (a batch without data then has work). */
   private evictsByWatermark = false;
+  /** The output watermark of each stateful operator that ran in the current batch. */
+  private outputWatermarks: Map<LogicalPlan, number> | null = null;
+  /** How several watermarks make the query's (from the checkpoint's conf). */
+  private policy: WatermarkPolicy = "min";
+  /** The previous batch's watermark: stateful operators drop rows at or below it as late (Spark's watermark for late events). */
+  private lateEventsWatermarkMs = 0;
+  /** The streaming sources each attribute of the plan comes from, and the sources some from_json reads (malformed.ts). */
+  private lineage: RelationLineage = new Map();
+  private jsonSources = new Set<number>();
+  /** What the running batch's stateful operators have still to make durable (StatefulResult.durable). */
+  private durable: Promise<void>[] = [];
+  /** The running batch's malformed-record counters. */
+  private batchMalformed: BatchMalformedCounts | null = null;
   /** The number of triggers started so far. */
   triggersStarted = 0;
   /** The number (1-based) of the newest trigger that found no new data (processAllAvailable waits for one that started after its call). */
@@ -119,7 +146,8 @@ export class MicroBatchExecutor {
   private readonly sources: StreamSource[] = [];
 
   private conf(): Record<string, string> {
-    return { [SHUFFLE_PARTITIONS_CONF]: String(STATE_PARTITIONS_DEFAULT) };
+    // The session's multiple-watermark policy, fixed in the checkpoint at the first batch (as Spark).
+    return { [SHUFFLE_PARTITIONS_CONF]: String(STATE_PARTITIONS_DEFAULT), [MULTIPLE_WATERMARK_POLICY]: watermarkPolicyOf(this.cfg.frame.session) };
   }
 
   /** Runs until the trigger says stop or `signal` aborts; throws what a batch threw. */
@@ -130,13 +158,18 @@ export class MicroBatchExecutor {
     let conf = this.conf();
     const facts = cp.facts();
     if (facts.latestOffsets !== null) conf = { ...conf, ...facts.latestOffsets.conf };
+    // A checkpoint written before the policy was recorded ran with Spark's default.
+    if (facts.latestOffsets !== null && facts.latestOffsets.conf[MULTIPLE_WATERMARK_POLICY] === undefined) conf[MULTIPLE_WATERMARK_POLICY] = "min";
+    this.policy = parseWatermarkPolicy(conf[MULTIPLE_WATERMARK_POLICY]);
+    this.lineage = relationLineage(this.cfg.streaming.plan, this.relations);
+    this.jsonSources = fromJsonSources(this.cfg.streaming.plan, this.lineage);
     this.initial = [];
     for (const s of this.sources) this.initial.push(await s.initialOffset());
     const partitions = Number(conf[SHUFFLE_PARTITIONS_CONF] ?? STATE_PARTITIONS_DEFAULT);
     const providers = this.cfg.stateProviders(cp);
     this.operators.clear();
     this.cfg.streaming.stateful.forEach((node, operatorId) => {
-      const op = createStatefulOperator(node, { streaming: this.cfg.streaming, operatorId, numPartitions: partitions, providers, conf });
+      const op = createStatefulOperator(node, { streaming: this.cfg.streaming, operatorId, numPartitions: partitions, providers, conf, outputMode: this.cfg.outputMode });
       this.operators.set(node, op);
     });
     this.evictsByWatermark = [...this.operators.values()].some((op) => op.evictsByWatermark);
@@ -144,16 +177,19 @@ export class MicroBatchExecutor {
     if (decision.kind === "start") {
       this.committed = [...this.initial];
       this.nextBatchId = 0;
+      this.lateEventsWatermarkMs = 0;
     } else if (decision.kind === "next") {
+      this.lateEventsWatermarkMs = facts.latestOffsets?.batchWatermarkMs ?? 0;
       this.committed = withInitial(decision.startOffsets);
       this.watermarkMs = decision.watermarkMs;
       this.lastBatchWatermarkMs = facts.latestOffsets?.batchWatermarkMs ?? -1;
       this.nextBatchId = decision.batchId;
     } else {
       this.watermarkMs = decision.watermarkMs;
+      this.lateEventsWatermarkMs = facts.previousOffsets?.batchWatermarkMs ?? 0;
       this.committed = withInitial(decision.startOffsets);
       const t = Date.now();
-      await this.runBatch(decision.entry, t, { latestOffset: 0, walCommit: 0 }, signal);
+      await this.runBatch(decision.entry, t, { latestOffset: 0, wal: null }, signal);
       if (this.cfg.trigger.kind === "once") return;
     }
     if (this.cfg.trigger.kind === "availableNow") for (const s of this.sources) await s.prepareForAvailableNow();
@@ -167,13 +203,17 @@ export class MicroBatchExecutor {
       for (let i = 0; i < this.relations.length; i++) ends.push(await this.sources[i].latestOffset(this.committed[i], limits));
       const latestOffsetMs = Date.now() - triggerStart;
       const hasData = ends.some((e, i) => !sameOffset(e, this.committed[i]));
-      const needsNoDataBatch = !hasData && this.evictsByWatermark && this.watermarkMs !== this.lastBatchWatermarkMs && this.lastBatchWatermarkMs >= 0;
+      const needsNoDataBatch = !hasData && ((this.evictsByWatermark && this.watermarkMs !== this.lastBatchWatermarkMs && this.lastBatchWatermarkMs >= 0) || (await this.timersDue(triggerStart)));
       if (signal.aborted) break;
       if (hasData || needsNoDataBatch) {
         const entry: OffsetSeqEntry = { batchId: this.nextBatchId, batchWatermarkMs: this.watermarkMs, batchTimestampMs: triggerStart, conf, sources: ends };
+        // offsets/N must be durable before the sink writes anything of batch N (a restart then
+        // re-runs exactly these ranges); reading the batch and running its stateful operators
+        // need not wait for it, so the log's fsync overlaps them (runBatch waits before the sink).
         const w0 = Date.now();
-        await cp.writeOffsets(entry);
-        await this.runBatch(entry, triggerStart, { latestOffset: latestOffsetMs, walCommit: Date.now() - w0 }, signal);
+        const wal = cp.writeOffsets(entry).then(() => Date.now() - w0);
+        wal.catch(() => undefined);
+        await this.runBatch(entry, triggerStart, { latestOffset: latestOffsetMs, wal }, signal);
         if (trigger.kind === "once") break;
       } else {
         this.lastIdleTrigger = triggerNumber;
@@ -190,38 +230,57 @@ export class MicroBatchExecutor {
     }
   }
 
-  /** Runs one batch whose offsets are logged, then commits it. */
-  private async runBatch(entry: OffsetSeqEntry, triggerStart: number, times: { latestOffset: number; walCommit: number }, signal: AbortSignal): Promise<void> {
+  /**
+   * Runs one batch whose offsets are logged (`times.wal`: being logged; resolves with the ms it
+   * took; null: logged before), then commits it.
+   */
+  private async runBatch(entry: OffsetSeqEntry, triggerStart: number, times: { latestOffset: number; wal: Promise<number> | null }, signal: AbortSignal): Promise<void> {
     const batchId = entry.batchId;
     this.events.onStatus("Processing new data", true, true);
-    const g0 = Date.now();
-    const counting: CountingSource[] = [];
-    const bounded = new Map<StreamingRelation, ScanSource>();
-    for (let i = 0; i < this.relations.length; i++) {
-      const c = new CountingSource(await this.sources[i].planBatch(this.committed[i], entry.sources[i]));
-      counting.push(c);
-      bounded.set(this.relations[i], c);
-    }
-    const getBatchMs = Date.now() - g0;
-    const q0 = Date.now();
+    const durable: Promise<void>[] = (this.durable = []);
     const stats: EventTimeStats[] = [];
     const stateProgress: StateOperatorProgress[] = [];
-    const ctx: StatefulBatchContext = { batchId, watermarkMs: entry.batchWatermarkMs, batchTimestampMs: entry.batchTimestampMs, outputMode: this.cfg.outputMode, signal };
+    const malformed = (this.batchMalformed = new BatchMalformedCounts(this.relations.length));
     const sp = this.cfg.streaming;
-    const plan = await this.bindBatch(sp.plan, bounded, stats, stateProgress, ctx);
-    const planningMs = Date.now() - q0;
-    const a0 = Date.now();
-    const outputRows = await this.cfg.sink.addBatch(batchId, this.cfg.frame.withPlan(plan), this.cfg.outputMode);
-    const addBatchMs = Date.now() - a0;
-    const next = nextWatermark(entry.batchWatermarkMs, sp.watermarks, stats, this.perWatermark);
+    let done: { counting: CountingSource[]; getBatchMs: number; planningMs: number; walCommitMs: number; addBatchMs: number; outputRows: number; commitMs: number; next: ReturnType<typeof nextWatermark> };
+    try {
+      const g0 = Date.now();
+      const counting: CountingSource[] = [];
+      const bounded = new Map<StreamingRelation, ScanSource>();
+      for (let i = 0; i < this.relations.length; i++) {
+        const c = new CountingSource(await this.sources[i].planBatch(this.committed[i], entry.sources[i]));
+        counting.push(c);
+        bounded.set(this.relations[i], c);
+      }
+      const getBatchMs = Date.now() - g0;
+      const q0 = Date.now();
+      const ctx: StatefulBatchContext = { batchId, watermarkMs: entry.batchWatermarkMs, lateEventsWatermarkMs: this.lateEventsWatermarkMs, batchTimestampMs: entry.batchTimestampMs, outputMode: this.cfg.outputMode, signal };
+      this.outputWatermarks = new Map();
+      const plan = await this.bindBatch(sp.plan, bounded, stats, stateProgress, ctx);
+      const planningMs = Date.now() - q0;
+      const walCommitMs = times.wal === null ? 0 : await times.wal;
+      const a0 = Date.now();
+      const outputRows = await this.cfg.sink.addBatch(batchId, this.cfg.frame.withPlan(plan), this.cfg.outputMode);
+      const addBatchMs = Date.now() - a0;
+      const next = nextWatermark(entry.batchWatermarkMs, sp.watermarks, stats, this.perWatermark, this.policy);
+      const c0 = Date.now();
+      // The state versions the operators committed are durable before the batch counts as done.
+      await Promise.all(durable);
+      await this.checkpoint.writeCommit({ batchId, nextBatchWatermarkMs: next.watermarkMs });
+      if (batchId % 10 === 0) this.checkpoint.purge();
+      done = { counting, getBatchMs, planningMs, walCommitMs, addBatchMs, outputRows, commitMs: Date.now() - c0, next };
+    } catch (e) {
+      // Nothing of the failed batch may still be writing once the run ends: a restart writes the
+      // same files (the offsets log, the state versions) again.
+      await Promise.allSettled(times.wal === null ? durable : [...durable, times.wal]);
+      throw e;
+    }
+    const { counting, getBatchMs, planningMs, walCommitMs, addBatchMs, outputRows, commitMs, next } = done;
     this.perWatermark = next.perOperator;
-    const c0 = Date.now();
-    await this.checkpoint.writeCommit({ batchId, nextBatchWatermarkMs: next.watermarkMs });
-    if (batchId % 10 === 0) this.checkpoint.purge();
-    const commitMs = Date.now() - c0;
     const starts = this.committed;
     this.committed = [...entry.sources];
     this.lastBatchWatermarkMs = entry.batchWatermarkMs;
+    this.lateEventsWatermarkMs = entry.batchWatermarkMs;
     this.watermarkMs = next.watermarkMs;
     this.nextBatchId = batchId + 1;
     const total = Date.now() - triggerStart;
@@ -236,7 +295,7 @@ export class MicroBatchExecutor {
       numInputRows: counting[i].rows,
       inputRowsPerSecond: rate(counting[i].rows, sinceLast),
       processedRowsPerSecond: rate(counting[i].rows, total),
-      metrics: r.metrics(entry.sources[i]),
+      metrics: this.withMalformed(i, r.metrics(entry.sources[i]), malformed),
     }));
     const eventTime: Record<string, string> = {};
     if (sp.watermarks.length > 0) {
@@ -266,7 +325,7 @@ export class MicroBatchExecutor {
         latestOffset: times.latestOffset,
         queryPlanning: planningMs,
         triggerExecution: total,
-        walCommit: times.walCommit,
+        walCommit: walCommitMs,
       },
       eventTime,
       stateOperators: stateProgress,
@@ -274,6 +333,32 @@ export class MicroBatchExecutor {
       sink: { description: this.cfg.sink.description, numOutputRows: outputRows, metrics: {} },
       observedMetrics: {},
     });
+  }
+
+  /** True when an operator has a timer due at `nowMs` (a processing-time timeout): a batch without data must run. */
+  private async timersDue(nowMs: number): Promise<boolean> {
+    for (const op of this.operators.values()) if (op.timersDue !== undefined && (await op.timersDue(nowMs, this.nextBatchId))) return true;
+    return false;
+  }
+
+  /**
+   * The watermark a stateful node runs with (Spark's WatermarkPropagator): the lowest output
+   * watermark of the nearest stateful operators below it (a stream-stream join may lower it), the
+   * query's watermark where a branch reaches a watermark without one, the query's when neither.
+   */
+  private inputWatermark(p: LogicalPlan, queryWatermarkMs: number, outputs: ReadonlyMap<LogicalPlan, number>): number {
+    let wm = Number.POSITIVE_INFINITY;
+    const walk = (n: LogicalPlan): void => {
+      const below = outputs.get(n);
+      if (below !== undefined) {
+        wm = Math.min(wm, below);
+        return;
+      }
+      if (watermarkOf(n) !== null) wm = Math.min(wm, queryWatermarkMs);
+      planChildren(n).forEach(walk);
+    };
+    planChildren(p).forEach(walk);
+    return wm === Number.POSITIVE_INFINITY ? queryWatermarkMs : wm;
   }
 
   /**
@@ -284,16 +369,34 @@ export class MicroBatchExecutor {
    */
   private async bindBatch(p: LogicalPlan, bounded: ReadonlyMap<StreamingRelation, ScanSource>, stats: EventTimeStats[], progress: StateOperatorProgress[], ctx: StatefulBatchContext): Promise<LogicalPlan> {
     if (p.kind === "scan") return bindSources(p, bounded);
-    const self = bindWatermarkNode(p, stats);
+    const self = this.batchMalformed === null ? bindWatermarkNode(p, stats) : bindMalformedCounters(bindWatermarkNode(p, stats), this.lineage, this.batchMalformed);
     const children: LogicalPlan[] = [];
     for (const c of planChildren(self)) children.push(await this.bindBatch(c, bounded, stats, progress, ctx));
     const op = this.operators.get(p);
     if (op !== undefined) {
-      const result = await op.run(ctx, children);
+      const outputs = (this.outputWatermarks ??= new Map());
+      const watermarkMs = this.inputWatermark(p, ctx.watermarkMs, outputs);
+      const late = Math.min(ctx.lateEventsWatermarkMs ?? watermarkMs, watermarkMs);
+      const result = await op.run({ ...ctx, watermarkMs, lateEventsWatermarkMs: late }, children);
+      if (result.durable !== undefined) {
+        result.durable.catch(() => undefined);
+        this.durable.push(result.durable);
+      }
+      outputs.set(p, result.outputWatermarkMs ?? watermarkMs);
       progress.push(result.progress);
       return scanNode(new MemorySource(schemaOf(p.output), result.rows), p.output);
     }
     return children.length === 0 ? self : withChildren(self, children);
+  }
+
+  /**
+   * A source's progress metrics with `numMalformedRecords` including the malformed records the
+   * query's from_json calls met in its rows this batch (malformed.ts).
+   */
+  private withMalformed(i: number, metrics: Record<string, string>, counts: BatchMalformedCounts): Record<string, string> {
+    if (!this.jsonSources.has(i)) return metrics;
+    const own = Number(metrics.numMalformedRecords ?? 0);
+    return { ...metrics, numMalformedRecords: String(own + counts.perSource[i].total) };
   }
 
   /** Closes the sources. */

@@ -15,6 +15,7 @@ import { fileFormat } from "../io/files/formats.js";
 import { listInputFiles, toLocalPath, type InputFile } from "../io/files/listing.js";
 import type { SourceOptions } from "../io/files/options.js";
 import { FileScanSource } from "../io/files/source.js";
+import type { MalformedRecords } from "../io/parse-mode.js";
 import type { ScanSource } from "../source.js";
 import { StringType, field, struct, type StructType } from "../types.js";
 import type { SourceOffset } from "./checkpoint.js";
@@ -47,6 +48,8 @@ export class FileStreamSource implements StreamSource {
   private currentLogId = -1;
   private cap: number | null = null;
   private pending = 0;
+  /** The malformed-record counter of the last planned batch's scan (null: no files). */
+  private batchMalformed: MalformedRecords | null = null;
 
   private constructor(
     private readonly formatName: string,
@@ -163,17 +166,27 @@ export class FileStreamSource implements StreamSource {
       if (entries === null || entries === undefined) throw new WeirError("CHECKPOINT", `the file source log entry ${this.log?.dir}/${id} is missing`);
       for (const e of entries as FileEntry[]) files.push({ path: e.path, size: e.size, partition: e.partition ?? [] });
     }
+    this.batchMalformed = null;
     if (files.length === 0) return Promise.resolve(new MemorySource(this.schema, []));
     const index = { roots: [this.path], files, partitionColumns: this.partitionColumns };
-    return Promise.resolve(new FileScanSource(fileFormat(this.formatName), index, this.dataSchema, this.partitionSchema, this.options));
+    const source = new FileScanSource(fileFormat(this.formatName), index, this.dataSchema, this.partitionSchema, this.options);
+    this.batchMalformed = source.droppedMalformed;
+    return Promise.resolve(source);
   }
 
   reportLatestOffset(): SourceOffset {
     return { logOffset: this.currentLogId };
   }
 
+  /**
+   * `numFilesOutstanding`; for JSON and CSV also `numMalformedRecords`: the records of the last
+   * planned batch's files that did not parse (nulls plus the corrupt-record column under
+   * PERMISSIVE, skipped under DROPMALFORMED), see malformed.ts.
+   */
   metrics(): Record<string, string> {
-    return { numFilesOutstanding: String(this.pending) };
+    const out: Record<string, string> = { numFilesOutstanding: String(this.pending) };
+    if (this.formatName === "json" || this.formatName === "csv") out.numMalformedRecords = String(this.batchMalformed?.total ?? 0);
+    return out;
   }
 
   close(): Promise<void> {

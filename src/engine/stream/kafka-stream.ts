@@ -13,6 +13,11 @@
  *
  * Each batch is read by the batch source itself: `assign` + per-partition starting and ending
  * offsets JSON, so decoding, data-loss checks and pushed filters are the batch engine's.
+ *
+ * Bounded (replay mode, see replay.ts): given a `[fromMs, toMs)` range, the source ignores the
+ * starting options, resolves per partition the first offsets at or after fromMs and toMs once,
+ * when the query first starts (kept in `sources/<i>/0` beside the start), and never reads past
+ * the end, whatever the trigger.
  */
 import type { LogClient, LogTopicPartition } from "../../client/log-client.js";
 import { WeirError } from "../../util/errors.js";
@@ -24,7 +29,16 @@ import type { ScanSource } from "../source.js";
 import type { StructType } from "../types.js";
 import type { SourceOffset } from "./checkpoint.js";
 import { parseDuration } from "./duration.js";
+import type { KafkaReplayRanges } from "./replay.js";
 import { SourceMetadataLog, type ReadLimits, type StreamSource, type StreamSourceContext } from "./source.js";
+
+/** The time range of a bounded (replayed) Kafka stream: see the module comment. */
+export interface KafkaStreamBound {
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Told the resolved ranges once, when the query starts. */
+  readonly onKafkaRanges?: (e: KafkaReplayRanges) => void;
+}
 
 /** Kafka offsets as Spark writes them: `{"topic":{"0":23,"1":7}}`. */
 type PartitionOffsets = Map<string, { topic: string; partition: number; offset: number }>;
@@ -79,9 +93,14 @@ export class KafkaStreamSource implements StreamSource {
   /** Partitions whose startingOffsets entry is -1 (latest). */
   private readonly latestAtStart = new Set<string>();
 
+  /** The end offsets of a bounded source (resolved in initialOffset), else null. */
+  private boundEnd: PartitionOffsets | null = null;
+
   constructor(
     private readonly client: LogClient,
     options: ReadonlyMap<string, string>,
+    /** Replay mode: read only this time range (see the module comment). */
+    private readonly bound: KafkaStreamBound | null = null,
   ) {
     const params = lowerCaseOptions(options);
     for (const k of ["endingoffsets", "endingoffsetsbytimestamp", "endingtimestamp"]) {
@@ -131,6 +150,7 @@ export class KafkaStreamSource implements StreamSource {
   }
 
   async initialOffset(): Promise<SourceOffset> {
+    if (this.bound !== null) return this.boundedInitialOffset(this.bound);
     const stored = this.log?.get(0);
     if (stored !== null && stored !== undefined && stored.length > 0) return stored[0] as SourceOffset;
     const out: PartitionOffsets = new Map();
@@ -149,29 +169,85 @@ export class KafkaStreamSource implements StreamSource {
     return json;
   }
 
-  /** The newest offsets of every assigned partition now. */
-  private async fetchLatest(): Promise<PartitionOffsets> {
-    const assigned: LogTopicPartition[] = await assignedPartitions(this.client, this.o.strategy, true);
-    const [latest, earliest] = await Promise.all([this.client.latestOffsets(assigned), this.client.earliestOffsets(assigned)]);
+  /**
+   * A bounded source's start; its end becomes the cap of every batch. Both are resolved once and
+   * logged as `sources/<i>/0` = [start, end], so a restarted replay reads the same range.
+   */
+  private async boundedInitialOffset(bound: KafkaStreamBound): Promise<SourceOffset> {
+    const stored = this.log?.get(0);
+    let start: SourceOffset;
+    let end: SourceOffset;
+    if (stored !== null && stored !== undefined && stored.length >= 2) {
+      [start, end] = stored as [SourceOffset, SourceOffset];
+    } else {
+      const ranges = await planOffsetRanges(this.client, {
+        ...this.o,
+        starting: { kind: "timestamp", timestamp: bound.fromMs },
+        ending: { kind: "timestamp", timestamp: bound.toMs },
+        noMatchStrategy: "latest",
+        minPartitions: null,
+      });
+      const from: PartitionOffsets = new Map();
+      const until: PartitionOffsets = new Map();
+      for (const r of ranges) {
+        from.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.from });
+        until.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.until });
+      }
+      start = toJson(from);
+      end = toJson(until);
+      await this.log?.add(0, [start, end]);
+    }
+    this.boundEnd = fromJson(end, "replay end offsets");
+    if (bound.onKafkaRanges !== undefined) {
+      const s = fromJson(start, "replay start offsets");
+      const ranges = [...this.boundEnd.values()].map((e) => ({ topic: e.topic, partition: e.partition, fromOffset: s.get(tpKey(e.topic, e.partition))?.offset ?? e.offset, untilOffset: e.offset }));
+      bound.onKafkaRanges({ source: this.description, ranges });
+    }
+    return start;
+  }
+
+  /**
+   * The newest offsets of every assigned partition now. The earliest offsets of the partitions
+   * not in `known` are looked up too and remembered ({@link earliest}): a new partition starts
+   * there. Partitions the query already reads need no second ListOffsets on every trigger.
+   */
+  private async fetchLatest(known: ReadonlyMap<string, unknown> | null = null): Promise<PartitionOffsets> {
+    // The partitions rarely change: ask for the offsets of the last assignment while the
+    // assignment is looked up again, and ask again only when it changed.
+    const previous = this.assigned;
+    const [assigned, guessed] = await Promise.all([
+      assignedPartitions(this.client, this.o.strategy, true),
+      // A partition gone since (a deleted topic) may fail this guess; the answer is then asked again.
+      previous === null || previous.length === 0 ? Promise.resolve(null) : this.client.latestOffsets(previous).catch(() => null),
+    ]);
+    this.assigned = assigned;
+    const same = guessed !== null && previous !== null && previous.length === assigned.length && previous.every((tp, i) => tp.topic === assigned[i].topic && tp.partition === assigned[i].partition);
+    const fresh = known === null ? assigned : assigned.filter((tp) => !known.has(tpKey(tp.topic, tp.partition)));
+    const [latest, earliest] = await Promise.all([same ? Promise.resolve(guessed) : this.client.latestOffsets(assigned), fresh.length === 0 ? Promise.resolve([]) : this.client.earliestOffsets(fresh)]);
     const out: PartitionOffsets = new Map();
     assigned.forEach((tp, i) => out.set(tpKey(tp.topic, tp.partition), { ...tp, offset: latest[i] }));
-    // Remember where new partitions start (their earliest offset).
-    this.earliest = new Map(assigned.map((tp, i) => [tpKey(tp.topic, tp.partition), earliest[i]]));
+    fresh.forEach((tp, i) => this.earliest.set(tpKey(tp.topic, tp.partition), earliest[i]));
     return out;
   }
 
-  private earliest = new Map<string, number>();
+  /** The assigned partitions as the last trigger found them. */
+  private assigned: LogTopicPartition[] | null = null;
+
+  /** Where each partition that was new to the query when last looked up starts (its earliest offset then). */
+  private readonly earliest = new Map<string, number>();
 
   async prepareForAvailableNow(): Promise<void> {
-    this.availableNowCap = await this.fetchLatest();
+    // A bounded source's cap is its end, set when it resolved its range.
+    if (this.bound === null) this.availableNowCap = await this.fetchLatest();
   }
 
   async latestOffset(startJson: SourceOffset, limits: ReadLimits): Promise<SourceOffset> {
     const start = fromJson(startJson, "start offsets");
-    let latest = await this.fetchLatest();
+    let latest = await this.fetchLatest(start);
     this.latest = latest;
-    if (this.availableNowCap !== null) {
-      const cap = this.availableNowCap;
+    const capOffsets = this.boundEnd ?? this.availableNowCap;
+    if (capOffsets !== null) {
+      const cap = capOffsets;
       latest = new Map([...latest].filter(([k]) => cap.has(k)).map(([k, v]) => [k, { ...v, offset: Math.min(v.offset, cap.get(k)!.offset) }]));
     }
     for (const [k, s] of start) {
@@ -191,7 +267,7 @@ export class KafkaStreamSource implements StreamSource {
       total += size;
     }
     const now = Date.now();
-    if (!limits.ignoreRateLimits && this.availableNowCap === null && this.minOffsets !== null && total < this.minOffsets && now - this.lastTriggerMs < this.maxTriggerDelayMs) {
+    if (!limits.ignoreRateLimits && capOffsets === null && this.minOffsets !== null && total < this.minOffsets && now - this.lastTriggerMs < this.maxTriggerDelayMs) {
       return toJson(start);
     }
     const end: PartitionOffsets = new Map();
@@ -216,7 +292,8 @@ export class KafkaStreamSource implements StreamSource {
   async planBatch(startJson: SourceOffset, endJson: SourceOffset): Promise<ScanSource> {
     const start = fromJson(startJson, "start offsets");
     const end = fromJson(endJson, "end offsets");
-    if (this.earliest.size === 0 && [...end.keys()].some((k) => !start.has(k))) await this.fetchLatest();
+    // After a restart the re-run batch may start a partition that no trigger of this run looked up.
+    if ([...end.keys()].some((k) => !start.has(k) && !this.earliest.has(k))) await this.fetchLatest(start);
     const assign: Record<string, number[]> = {};
     const from: Record<string, Record<string, number>> = {};
     const until: Record<string, Record<string, number>> = {};

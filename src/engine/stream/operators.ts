@@ -23,6 +23,13 @@ import type { OutputMode } from "./sinks.js";
 import type { StreamingPlan } from "./plan.js";
 import { eventTimeKeyIndex } from "./plan.js";
 import { StatefulAggregation, type StateProviderFactory } from "./stateful.js";
+import { StreamingDeduplicate } from "./dedup.js";
+import { describeDedup, describeSessionAggregate } from "./dedup-rules.js";
+import { StreamingSessionWindow, isSessionAggregate } from "./session-window.js";
+import { eventTimeColumns } from "./event-time.js";
+import { StreamStreamJoin } from "./join.js";
+import { splitJoinCondition, SPARK_JOIN_NAMES } from "./join-plan.js";
+import { StatefulGroupState } from "./group-state-operator.js";
 import type { Row } from "../types.js";
 
 /** What one batch of a stateful operator is given besides its input. */
@@ -33,6 +40,12 @@ export interface StatefulBatchContext {
    * below it are late (dropped and counted); state at or below it is final (emitted, evicted).
    */
   readonly watermarkMs: number;
+  /**
+   * The previous batch's watermark in ms (Spark 3.4+'s watermark for late events): operators
+   * that follow Spark here drop rows at or below it as late, and evict by `watermarkMs`, so a row
+   * between the two still meets the state it belongs to. Absent: `watermarkMs`.
+   */
+  readonly lateEventsWatermarkMs?: number;
   /** The batch's processing time in ms (the trigger's start; processing-time timeouts use it). */
   readonly batchTimestampMs: number;
   readonly outputMode: OutputMode;
@@ -43,6 +56,19 @@ export interface StatefulBatchContext {
 export interface StatefulResult {
   readonly rows: Row[];
   readonly progress: StateOperatorProgress;
+  /**
+   * The watermark (ms) the operators above this one should use (Spark's
+   * produceOutputWatermark): lower than the input watermark when rows it emits later may be
+   * older (a stream-stream join's state bounds). Absent: the input watermark.
+   */
+  readonly outputWatermarkMs?: number;
+  /**
+   * Optional: settles once the state version the batch committed is durable (its files fsynced),
+   * or rejects with what failed. An operator that gives it may return before then, so that its
+   * fsyncs overlap the sink's write; the executor waits for it before writing `commits/N` (the
+   * state must be durable before the batch counts as done). Absent: durable when `run` resolved.
+   */
+  readonly durable?: Promise<void>;
 }
 
 /** A stateful operator of a running query. */
@@ -51,6 +77,11 @@ export interface StatefulOperator {
   run(ctx: StatefulBatchContext, children: readonly LogicalPlan[]): Promise<StatefulResult>;
   /** True when a batch without new data has work once the watermark moved (emit or evict). */
   readonly evictsByWatermark: boolean;
+  /**
+   * Optional: true when a batch without new data must run at processing time `nowMs` because a
+   * timer of the operator is due (processing-time timeouts); `nextBatchId` is the batch it would be.
+   */
+  timersDue?(nowMs: number, nextBatchId: number): Promise<boolean>;
 }
 
 /** What building an operator needs. */
@@ -64,16 +95,32 @@ export interface StatefulOperatorEnv {
   readonly providers: StateProviderFactory;
   /** The checkpoint's conf (offsets' `conf`), for options fixed per checkpoint. */
   readonly conf: Readonly<Record<string, string>>;
+  /** The query's output mode (operators that emit by the watermark only in some modes need it). */
+  readonly outputMode?: OutputMode;
 }
 
 /** The line of the checkpoint fingerprint that describes a stateful node (a change of it refuses the restart). */
 export function describeStatefulNode(node: LogicalPlan, numPartitions: number): string {
   switch (node.kind) {
     case "aggregate": {
+      if (isSessionAggregate(node)) return describeSessionAggregate(node, numPartitions);
       const keys = node.keys.map((k) => `${k.attr.name} ${simpleString(k.attr.dataType)}`).join(", ");
       const fns = node.aggs.map((a) => planString(a.expr).replace(/#\d+/g, "")).join(", ");
       return `aggregate(keys: ${keys}; functions: ${fns}; partitions: ${numPartitions})`;
     }
+    case "join": {
+      // What the state holds: the key's and the stored rows' types (names and the rest of the condition may change, as in Spark).
+      const split = splitJoinCondition(node);
+      const types = (p: LogicalPlan): string => p.output.map((a) => simpleString(a.dataType)).join(", ");
+      const keys = split.leftKeys.map((k) => simpleString(k.dataType)).join(", ");
+      return `streamStreamJoin(type: ${SPARK_JOIN_NAMES[node.how]}; key: ${keys}; left rows: ${types(node.left)}; right rows: ${types(node.right)}; partitions: ${numPartitions})`;
+    }
+    case "flatMapGroupsWithState": {
+      const keys = node.keys.map((k) => `${k.attr.name} ${simpleString(k.attr.dataType)}`).join(", ");
+      return `${node.spec.isMapGroups ? "mapGroupsWithState" : "flatMapGroupsWithState"}(keys: ${keys}; partitions: ${numPartitions})`;
+    }
+    case "dedup":
+      return describeDedup(node, numPartitions);
     default:
       throw new WeirError("EXECUTION", `no stateful streaming operator for a ${node.kind} node`);
   }
@@ -82,8 +129,15 @@ export function describeStatefulNode(node: LogicalPlan, numPartitions: number): 
 /** Builds the runtime operator of a stateful node. */
 export function createStatefulOperator(node: LogicalPlan, env: StatefulOperatorEnv): StatefulOperator {
   switch (node.kind) {
+    case "dedup":
+      return new StreamingDeduplicate(node, env.numPartitions, (p) => env.providers(env.operatorId, p), eventTimeColumns(node));
     case "aggregate":
+      if (isSessionAggregate(node)) return new StreamingSessionWindow(node, env.numPartitions, (p) => env.providers(env.operatorId, p), eventTimeColumns(node), env.outputMode);
       return new StatefulAggregation(node, env.numPartitions, (p) => env.providers(env.operatorId, p), eventTimeKeyIndex(env.streaming, node));
+    case "join":
+      return new StreamStreamJoin(node, env.numPartitions, (p) => env.providers(env.operatorId, p));
+    case "flatMapGroupsWithState":
+      return new StatefulGroupState(node, env.numPartitions, (p) => env.providers(env.operatorId, p));
     default:
       throw new WeirError("EXECUTION", `no stateful streaming operator for a ${node.kind} node`);
   }

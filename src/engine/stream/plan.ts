@@ -12,6 +12,11 @@ import { planChildren, withChildren } from "../plan/logical.js";
 import type { ScanSource } from "../source.js";
 import type { QueryFingerprint } from "./checkpoint.js";
 import { describeStatefulNode } from "./operators.js";
+import { checkDedupAndSessionModes, checkStreamingDedup, checkStreamingSessionWindow } from "./dedup-rules.js";
+import { eventTimeColumns } from "./event-time.js";
+import { isSessionAggregate, sessionWindowIsWatermarked } from "./session-window.js";
+import { checkStatefulOutputModes } from "./group-state-plan.js";
+import { checkStreamStreamJoin } from "./join-plan.js";
 import type { OutputMode } from "./sinks.js";
 import { isStreamingRelation, type StreamingRelation } from "./source.js";
 import type { EventTimeWatermark } from "./watermark.js";
@@ -61,17 +66,29 @@ export function analyzeStreamingPlan(plan: LogicalPlan): StreamingPlan {
       switch (p.kind) {
         case "aggregate":
           aggregates.push(p);
+          checkStreamingSessionWindow(p);
           statefulHere = true;
           break;
         case "join": {
-          if (isStreamingPlan(p.left) && isStreamingPlan(p.right)) throw unsupported("Stream-stream joins are not supported by Weir yet.");
+          if (isStreamingPlan(p.left) && isStreamingPlan(p.right)) {
+            // A stream-stream join keeps both sides in state (join.ts); Spark's checks in join-plan.ts.
+            checkStreamStreamJoin(p);
+            statefulHere = true;
+            break;
+          }
           const streamSide = isStreamingPlan(p.left) ? "left" : "right";
           const ok = p.how === "inner" || p.how === "cross" || (streamSide === "left" && (p.how === "left" || p.how === "semi" || p.how === "anti")) || (streamSide === "right" && p.how === "right");
           if (!ok) throw unsupported(`${p.how} outer join with a streaming DataFrame/Dataset on the ${streamSide === "left" ? "right" : "left"} is not supported`);
           break;
         }
+        case "flatMapGroupsWithState":
+          statefulHere = true;
+          break;
         case "dedup":
-          throw unsupported("dropDuplicates/distinct on a streaming DataFrame needs state that Weir does not keep yet.");
+          // dropDuplicates / distinct / dropDuplicatesWithinWatermark keep seen keys (dedup.ts).
+          checkStreamingDedup(p);
+          statefulHere = true;
+          break;
         case "limit":
           throw unsupported("Limits are not supported on streaming DataFrames/Datasets by Weir yet.");
         case "window":
@@ -106,6 +123,8 @@ export function checkOutputMode(sp: StreamingPlan, mode: OutputMode): void {
     for (const c of planChildren(p)) checkSorts(c);
   };
   checkSorts(sp.plan);
+  checkDedupAndSessionModes(sp.plan, isStreamingPlan, mode);
+  checkStatefulOutputModes(sp, mode);
 }
 
 function planContainsAggregate(p: LogicalPlan): boolean {
@@ -122,6 +141,7 @@ export function aggregateHasWatermark(sp: StreamingPlan): boolean {
  * it: the key whose end decides when a group is final. Null when there is none.
  */
 export function eventTimeKeyIndex(sp: StreamingPlan, agg: AggregateNode): number | null {
+  if (isSessionAggregate(agg)) return sessionWindowIsWatermarked(agg, eventTimeColumns(agg)) ? agg.sessionWindow : null;
   if (sp.watermarks.length === 0) return null;
   const ids = new Set(sp.watermarks.map((w) => w.attributeId));
   const keys = agg.keys;

@@ -4,7 +4,9 @@
  * number of whole seconds since the query was created (Spark's LongOffset); the creation time is
  * kept in `sources/<i>/0` so a restarted query continues the same sequence of values.
  */
+import { join } from "node:path";
 import { WeirError } from "../../util/errors.js";
+import { checkpointCorrupt } from "./checkpoint-file.js";
 import { MemorySource } from "../exec/memory-source.js";
 import { lowerCaseOptions } from "../io/kafka-options.js";
 import type { ScanPartition, ScanSource } from "../source.js";
@@ -72,8 +74,13 @@ export class RateStreamSource implements StreamSource {
   async open(ctx: StreamSourceContext): Promise<void> {
     this.log = new SourceMetadataLog(ctx.fs, ctx.metadataDir);
     const stored = this.log.get(0);
-    if (stored !== null && typeof stored[0] === "number") this.creationTimeMs = stored[0];
-    else {
+    if (stored !== null) {
+      const t = stored[0];
+      if (typeof t !== "number" || !Number.isSafeInteger(t) || t < 0) {
+        throw checkpointCorrupt(join(ctx.metadataDir, "0"), `the rate source's creation time must be milliseconds since the epoch, found ${JSON.stringify(t)}`);
+      }
+      this.creationTimeMs = t;
+    } else {
       this.creationTimeMs = Date.now();
       await this.log.add(0, [this.creationTimeMs]);
     }

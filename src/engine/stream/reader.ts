@@ -3,6 +3,8 @@
  * giving a streaming DataFrame (`isStreaming === true`). Formats: `kafka`, `rate`, and the file
  * formats `json`, `csv`, `parquet`, `text` watching a directory. Batch actions on the frame fail;
  * run it with `df.writeStream...start()`.
+ *
+ * In a session in replay mode (replay.ts), Kafka sources are bounded to the replayed time range.
  */
 import { WeirError } from "../../util/errors.js";
 import { DataFrame, type SessionLike } from "../api/dataframe.js";
@@ -11,6 +13,7 @@ import { parseSchema, type StructType } from "../types.js";
 import { FileStreamSource } from "./file-stream.js";
 import { KafkaStreamSource } from "./kafka-stream.js";
 import { RateStreamSource } from "./rate-stream.js";
+import { streamReplayOf } from "./replay.js";
 import { StreamingRelation, type StreamSource } from "./source.js";
 
 /** The formats readStream loads. */
@@ -93,7 +96,7 @@ export class DataStreamReader {
 
   /** A new instance of a loaded source (the options were validated when it was loaded). */
   private copyOf(s: StreamSource, options: ReadonlyMap<string, string>): StreamSource {
-    if (s instanceof KafkaStreamSource) return new KafkaStreamSource(this.session.logClient(), options);
+    if (s instanceof KafkaStreamSource) return new KafkaStreamSource(this.session.logClient(), options, streamReplayOf(this.session));
     if (s instanceof RateStreamSource) return new RateStreamSource(options);
     return (s as FileStreamSource).copy();
   }
@@ -102,7 +105,7 @@ export class DataStreamReader {
     switch (this.formatName) {
       case "kafka":
         if (this.userSchema !== undefined) throw new WeirError("INVALID_ARGUMENT", "Kafka source has a fixed schema and cannot be set with a custom one");
-        return new KafkaStreamSource(this.session.logClient(), this.opts.toMap());
+        return new KafkaStreamSource(this.session.logClient(), this.opts.toMap(), streamReplayOf(this.session));
       case "rate":
         if (this.userSchema !== undefined) throw new WeirError("INVALID_ARGUMENT", "The rate source does not support a user-specified schema.");
         return new RateStreamSource(this.opts.toMap());

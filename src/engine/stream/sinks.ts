@@ -9,6 +9,7 @@ import { rowToObject } from "../api/row-convert.js";
 import { showString } from "../api/show.js";
 import { WeirError } from "../../util/errors.js";
 import type { Row, StructType } from "../types.js";
+import { TopicPartitionsCache, writeKafka } from "../io/kafka-sink.js";
 
 /** Spark's output modes. */
 export type OutputMode = "append" | "update" | "complete";
@@ -127,16 +128,20 @@ export class ForeachSink implements StreamSink {
   }
 }
 
-/** Spark's Kafka sink (at-least-once: a re-run batch writes its records again). */
+/**
+ * Spark's Kafka sink (at-least-once: a re-run batch writes its records again). Like the Kafka
+ * producer Spark keeps per sink, it keeps the topics' partition counts across batches for
+ * `kafka.metadata.max.age.ms` (default 5 minutes) rather than asking for metadata every batch.
+ */
 export class KafkaSink implements StreamSink {
   readonly description: string;
+  private readonly partitions = new TopicPartitionsCache();
   constructor(private readonly options: ReadonlyMap<string, string>) {
     const topic = [...options].find(([k]) => k.toLowerCase() === "topic")?.[1];
     this.description = `KafkaTable[${topic ?? "topic column"}]`;
   }
   async addBatch(_batchId: number, data: DataFrame): Promise<number> {
-    const { writeKafka } = await import("../io/kafka-sink.js");
-    const r = await writeKafka(data.session.logClient(), data, this.options);
+    const r = await writeKafka(data.session.logClient(), data, this.options, this.partitions);
     return r.records;
   }
 }

@@ -9,8 +9,10 @@
  * frame fails with Spark's message. The executor replaces it, per batch, with the bounded source.
  */
 import { join } from "node:path";
-import { writeFileDurably, type LogFs } from "../../log/fs.js";
+import type { LogFs } from "../../log/fs.js";
+import { assert } from "../../util/assert.js";
 import { WeirError } from "../../util/errors.js";
+import { checkpointCorrupt, readCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";
 import type { ScanOptions, ScanPartition, ScanSource } from "../source.js";
 import type { Row, StructType } from "../types.js";
 import type { SourceOffset } from "./checkpoint.js";
@@ -121,7 +123,8 @@ export class CountingSource implements ScanSource {
 
 /**
  * A source's own metadata log under `<checkpoint>/sources/<i>/`: files named by a decimal id,
- * each `v1` then one JSON value per line, written atomically (Spark's HDFSMetadataLog layout).
+ * each `v1` then one JSON value per line, written atomically with a checksum sidecar
+ * (Spark's HDFSMetadataLog layout; see checkpoint-file.ts). Every entry holds at least one value.
  */
 export class SourceMetadataLog {
   constructor(
@@ -139,25 +142,33 @@ export class SourceMetadataLog {
       .sort((a, b) => a - b);
   }
 
-  /** The JSON lines of entry `id`, or null when absent. */
+  /**
+   * The JSON values of entry `id`, or null when absent. A damaged entry — one that does not match
+   * its checksum, does not parse, or holds no value (cut after its version line) — is a
+   * CHECKPOINT error naming the file: a source must never silently work out its log again.
+   */
   get(id: number): unknown[] | null {
     const path = join(this.dir, String(id));
     if (this.fs.stat(path) === null) return null;
-    const lines = this.fs.readFile(path).toString("utf8").split("\n").filter((l) => l !== "");
-    if (lines[0] !== "v1") throw new WeirError("CHECKPOINT", `checkpoint file ${path} is corrupt: the first line must be "v1"`, { details: { path } });
-    try {
-      return lines.slice(1).map((l) => JSON.parse(l) as unknown);
-    } catch (e) {
-      throw new WeirError("CHECKPOINT", `checkpoint file ${path} is corrupt: ${(e as Error).message}`, { cause: e, details: { path } });
-    }
+    const lines = readCheckpointFile(this.fs, path).toString("utf8").split("\n").filter((l) => l !== "");
+    if (lines[0] !== "v1") throw checkpointCorrupt(path, `the first line must be "v1", found ${JSON.stringify((lines[0] ?? "").slice(0, 40))}`);
+    if (lines.length === 1) throw checkpointCorrupt(path, "it holds no value after its version line (the file is truncated)");
+    return lines.slice(1).map((l, i) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch (e) {
+        throw checkpointCorrupt(path, `value ${i} is not valid JSON (${(e as Error).message})`, e);
+      }
+    });
   }
 
-  /** Writes entry `id` (atomically; an existing entry is kept, as Spark's add does). */
+  /** Writes entry `id`, at least one value (atomically; an existing entry is kept, as Spark's add does). */
   async add(id: number, values: readonly unknown[]): Promise<void> {
+    assert(values.length > 0, `source log entry ${id} of ${this.dir} has no value`);
     if (this.fs.stat(this.dir) === null) this.fs.mkdir(this.dir);
     const path = join(this.dir, String(id));
     if (this.fs.stat(path) !== null) return;
-    await writeFileDurably(this.fs, path, Buffer.from(["v1", ...values.map((v) => JSON.stringify(v))].join("\n") + "\n"));
+    await writeCheckpointFile(this.fs, path, Buffer.from(["v1", ...values.map((v) => JSON.stringify(v))].join("\n") + "\n"));
   }
 }
 

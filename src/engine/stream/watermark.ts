@@ -4,10 +4,12 @@
  * true (nothing is dropped there, as in Spark, where late rows are dropped by the stateful
  * operator), non-deterministic so the optimizer leaves it in place. For each batch the executor
  * rebinds the marker to an {@link EventTimeStats} that records the largest event time seen; after
- * the batch the query's watermark becomes max(eventTime) - delay (the minimum over several
- * watermarks, Spark's default `spark.sql.streaming.multipleWatermarkPolicy=min`), never moving back.
+ * the batch the query's watermark becomes max(eventTime) - delay (over several watermarks, the
+ * minimum or the maximum as `spark.sql.streaming.multipleWatermarkPolicy` says: see
+ * {@link nextWatermark}), never moving back.
  */
 import { WeirError } from "../../util/errors.js";
+import type { WatermarkPolicy } from "../api/conf.js";
 import type { ScalarFunction } from "../expr/ast.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import { filterNode, planChildren, withChildren } from "../plan/logical.js";
@@ -116,15 +118,28 @@ export function bindWatermarks(p: LogicalPlan, stats: EventTimeStats[]): Logical
 }
 
 /**
- * The watermark after a batch: for each declared watermark, max(event time) - delay when the
- * batch saw event times (else its previous value); the minimum over them; never below `current`.
+ * The watermark after a batch, Spark's WatermarkTracker: each declared watermark's own value is
+ * max(event time) - delay over the batches that saw event times (never moving back; 0 until it
+ * saw one), and the query's watermark is the minimum of them (policy `min`, Spark's default
+ * `spark.sql.streaming.multipleWatermarkPolicy`: the slowest input sets the pace, so no input's
+ * rows are dropped as late) or the maximum (`max`: the fastest input sets it, and the slower
+ * inputs' rows can become late); never below `current`.
  */
-export function nextWatermark(current: number, declared: readonly EventTimeWatermark[], stats: readonly EventTimeStats[], previous: readonly number[]): { watermarkMs: number; perOperator: number[] } {
+export function nextWatermark(
+  current: number,
+  declared: readonly EventTimeWatermark[],
+  stats: readonly EventTimeStats[],
+  previous: readonly number[],
+  policy: WatermarkPolicy = "min",
+): { watermarkMs: number; perOperator: number[] } {
   const per = declared.map((w, i) => {
     const s = stats[i];
     const candidate = s === undefined || s.maxMs === Number.NEGATIVE_INFINITY ? Number.NEGATIVE_INFINITY : s.maxMs - w.delayMs;
     return Math.max(previous[i] ?? Number.NEGATIVE_INFINITY, candidate);
   });
-  if (per.length === 0 || per.some((v) => v === Number.NEGATIVE_INFINITY)) return { watermarkMs: current, perOperator: per };
-  return { watermarkMs: Math.max(current, Math.min(...per)), perOperator: per };
+  if (per.length === 0) return { watermarkMs: current, perOperator: per };
+  // A watermark that has seen no event time yet counts as 0, as in Spark.
+  const values = per.map((v) => (v === Number.NEGATIVE_INFINITY ? 0 : v));
+  const chosen = policy === "max" ? Math.max(...values) : Math.min(...values);
+  return { watermarkMs: Math.max(current, chosen), perOperator: per };
 }

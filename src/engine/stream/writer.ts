@@ -3,6 +3,10 @@
  * text, kafka), outputMode, trigger, option("checkpointLocation", dir), queryName, partitionBy,
  * foreachBatch, foreach, then `start()` → a {@link StreamingQuery}. File and Kafka sinks need a
  * checkpoint location, as in Spark; the others get a temporary one, deleted when the query stops.
+ *
+ * In a session in replay mode (replay.ts), start() runs the query with Trigger.AvailableNow and
+ * writes where the session's `redirect` says: its checkpoint location, its file output path, and
+ * for a Kafka sink a JSON file sink at the given path (each batch appended, in any output mode).
  */
 import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -21,6 +25,7 @@ import { FILE_SINK_FORMATS, FileStreamSink } from "./file-sink.js";
 import { analyzeStreamingPlan, checkOutputMode, isStreamingPlan } from "./plan.js";
 import { StreamingQuery, streamsOf } from "./query.js";
 import { ConsoleSink, ForeachBatchSink, ForeachSink, KafkaSink, MemorySink, MemoryTable, checkpointRequired, memoryTables, type ForeachBatchFunction, type ForeachWriter, type OutputMode, type StreamSink } from "./sinks.js";
+import { streamReplayOf } from "./replay.js";
 import { createStateProvider } from "./state-provider.js";
 
 /** Spark's trigger settings: `{ processingTime: "10 seconds" }`, `{ once: true }`, `{ availableNow: true }`. */
@@ -30,6 +35,18 @@ const SINK_FORMATS = ["console", "memory", "foreach", "foreachbatch", "kafka", .
 
 function invalid(message: string): WeirError {
   return new WeirError("INVALID_ARGUMENT", message);
+}
+
+/** A file sink that appends each batch's rows in every output mode (a replayed Kafka sink's changelog). */
+class AppendingFileSink implements StreamSink {
+  readonly description: string;
+  constructor(private readonly files: FileStreamSink) {
+    this.description = files.description;
+  }
+
+  addBatch(batchId: number, data: DataFrame): Promise<number> {
+    return this.files.addBatch(batchId, data, "append");
+  }
 }
 
 /** See the module comment. */
@@ -122,8 +139,27 @@ export class DataStreamWriter {
     if (FILE_SINK_FORMATS.includes(this.formatName) && this.mode !== "append") {
       throw new WeirError("ANALYSIS", `Data source ${this.formatName} does not support ${this.mode[0].toUpperCase()}${this.mode.slice(1)} output mode.`);
     }
-    const sink = this.makeSink(path, session);
+    let trigger = this.triggerValue;
+    let sink: StreamSink;
     let checkpointLocation = this.opts.get("checkpointLocation");
+    const replay = streamReplayOf(session);
+    if (replay === null) sink = this.makeSink(path, session);
+    else {
+      const isFile = FILE_SINK_FORMATS.includes(this.formatName);
+      const decision = replay.redirect({
+        format: this.formatName,
+        path: isFile ? (path ?? this.opts.get("path") ?? null) : null,
+        checkpointLocation: checkpointLocation ?? null,
+        queryName: this.name,
+        topic: this.formatName === "kafka" ? (this.opts.get("topic") ?? null) : null,
+        outputMode: this.mode,
+      });
+      trigger = { kind: "availableNow" };
+      checkpointLocation = decision.checkpointLocation;
+      if ((isFile || this.formatName === "kafka") && decision.path === null) throw invalid(`replay: a ${this.formatName} sink needs the path to write to instead of its live output`);
+      if (this.formatName === "kafka") sink = new AppendingFileSink(new FileStreamSink("json", decision.path!, new SourceOptions(), []));
+      else sink = this.makeSink(isFile ? decision.path! : path, session);
+    }
     let temporary = false;
     if (checkpointLocation === undefined) {
       if (this.formatName === "kafka" || FILE_SINK_FORMATS.includes(this.formatName)) throw checkpointRequired(this.formatName);
@@ -139,7 +175,7 @@ export class DataStreamWriter {
         streaming,
         sink,
         outputMode: this.mode,
-        trigger: this.triggerValue,
+        trigger,
         fs,
         checkpointLocation: root,
         stateProviders: (cp: Checkpoint) => (operatorId: number, partition: number): StateStoreProvider => createStateProvider(fs, cp.paths.state(operatorId, partition)),

@@ -84,7 +84,33 @@ describe("compileJsonScanner", () => {
     const s = parseSchema("`toString` STRING, `__proto__` STRING, a STRING, ab STRING");
     for (const c of ['{"toString":"x"}', '{"__proto__":"x"}', '{}', '{"__proto__":null}', '{"a":"1","ab":"2"}', '{"ab":"2","a":"1"}', '{"abc":"3","a":"1"}']) check(s, c);
     assert.equal(compileJsonScanner(parseSchema('`a"b` STRING')), null);
-    assert.equal(compileJsonScanner(parseSchema("t TIMESTAMP, arr ARRAY<INT>")), null);
+    assert.equal(compileJsonScanner(parseSchema("d DATE, arr ARRAY<INT>")), null);
+  });
+  it("reads timestamps as the converter does, in place for the common form", () => {
+    const scan = compileJsonScanner(schema, [9])!;
+    assert.deepEqual(scan('{"t":"2024-01-01T00:00:02.5Z"}'), [Date.UTC(2024, 0, 1, 0, 0, 2, 500) * 1000]);
+    for (const t of ["2024-02-29T23:59:59.123456789Z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00", "2024-01-01T24:00:00", "2024-01-01T00:00:00.1234567890Z", "2024-01-01t00:00:00z", "2024-01-01T00:00:00+01:30", "2024-01-01 00:00:00", " 2024-01-01T00:00:00Z", "2024-01-01T00:00:00.Z", "0000-01-01T00:00:00Z", "2024-1-1T1:2:3", "+2024-01-01T00:00:00Z"]) {
+      check(schema, JSON.stringify({ t }));
+    }
+    const two = (n: number): string => String(n).padStart(2, "0");
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.option(fc.stringMatching(/^[0-9]{0,10}$/)),
+        fc.constantFrom("", "Z", "z", "+02:00", "-0530", " ", "UTC"),
+        fc.constantFrom("T", " ", "t"),
+        (y, mo, d, h, mi, sec, frac, zone, sep) => {
+          const text = `${String(y).padStart(4, "0")}-${two(mo)}-${two(d)}${sep}${two(h)}:${two(mi)}:${two(sec)}${frac === null ? "" : `.${frac}`}${zone}`;
+          check(schema, JSON.stringify({ t: text, i: 1 }));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
   it("agrees with JSON.parse on random objects and their mutations", () => {
     const value = fc.oneof(

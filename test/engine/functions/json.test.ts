@@ -110,6 +110,9 @@ describe("JSON functions", () => {
   it("from_json PERMISSIVE: malformed text gives a struct of nulls; a bad field only that field null", () => {
     assert.deepEqual(ev("from_json", colv("{bad", StringType), "a INT, b STRING"), [null, null]);
     assert.deepEqual(ev("from_json", colv('{"a":"x","b":"y"}', StringType), "a INT, b STRING"), [null, "y"]);
+    // With a corrupt-record column the record is marked malformed, the other fields kept (Spark's partial results).
+    assert.deepEqual(ev("from_json", colv('{"a":"x","b":"y"}', StringType), "a INT, b STRING, _corrupt_record STRING"), [null, "y", '{"a":"x","b":"y"}']);
+    assert.deepEqual(ev("from_json", colv('{"a":1.5}', StringType), "a INT, _corrupt_record STRING"), [null, '{"a":1.5}']);
     assert.equal(ev("from_json", colv(null, StringType), "a INT"), null);
   });
   it("from_json FAILFAST raises", () => {

@@ -50,7 +50,7 @@ describe("file stream source and sink", () => {
     await q.awaitTermination();
     assert.deepEqual(q.recentProgress.map((p) => p.numInputRows), [2, 1]);
     assert.deepEqual(q.recentProgress.map((p) => p.sources[0].endOffset), [{ logOffset: 0 }, { logOffset: 1 }]);
-    assert.deepEqual((await readdir(join(cp, "sources", "0"))).sort(), ["0", "1"]);
+    assert.deepEqual((await readdir(join(cp, "sources", "0"))).sort(), [".0.crc", ".1.crc", "0", "1"]);
     await put("d.json", [{ id: 4, name: "d" }]);
     const q2 = await start();
     await q2.awaitTermination();

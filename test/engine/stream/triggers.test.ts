@@ -3,6 +3,7 @@
  * the query manager, and the console, foreach and rate source.
  */
 import { strict as assert } from "node:assert";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { col } from "../../../src/engine/api/functions.js";
@@ -158,6 +159,23 @@ describe("triggers and progress", () => {
     const rows = await f.weir.table("rate").collect();
     assert.deepEqual(rows.map((r) => r.value), rows.map((_r, i) => i));
     assert.ok(rows.every((r) => r.timestamp instanceof Date));
+  });
+
+  it("rate source refuses a checkpoint whose creation time is not a number, naming the file", async () => {
+    const cp = join(f.dir, "rcp-bad");
+    const df = await f.weir.readStream.format("rate").option("rowsPerSecond", 5).load();
+    const q = await df.writeStream.format("memory").queryName("rate_bad").option("checkpointLocation", cp).start();
+    await q.processAllAvailable();
+    await q.stop();
+    const file = join(cp, "sources", "0", "0");
+    writeFileSync(file, 'v1\n"yesterday"\n');
+    rmSync(join(cp, "sources", "0", ".0.crc"), { force: true });
+    const again = await f.weir.readStream.format("rate").option("rowsPerSecond", 5).load();
+    const restarted = async (): Promise<void> => {
+      const q2 = await again.writeStream.format("memory").queryName("rate_bad").option("checkpointLocation", cp).start();
+      await q2.awaitTermination();
+    };
+    await assert.rejects(restarted(), (e: Error) => e.message.includes(file) && /creation time/.test(e.message));
   });
 
   it("rate source with numPartitions splits each batch without losing or repeating a value", async () => {

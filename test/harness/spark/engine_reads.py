@@ -4,7 +4,7 @@ answer for answer.
 
 usage: engine_reads.py BOOTSTRAP CASES_JSON
 
-CASES_JSON is a list of {"name": str, "kind": "rows" | "category-counts" | "strings", "options": {...}},
+CASES_JSON is a list of {"name": str, "kind": "rows" | "category-counts" | "strings" | "sessions", "options": {...}},
 a "rows" case optionally with "where": a SQL condition applied with df.filter() after load().
 Every read gets kafka.bootstrap.servers and exactly the options of its case (includeHeaders only
 when the case sets it). Output, one line per case, in order:
@@ -17,6 +17,9 @@ when the case sets it). Output, one line per case, in order:
                                  .groupBy("e.category").count()
   kind "strings":         {"case": name, "schema": ..., "rows": [[topic, partition, offset,
                            CAST(key AS STRING), CAST(value AS STRING)], ...]}
+  kind "sessions":        {"case": name, "schema": ..., "rows": [[category, start_ms, end_ms, count], ...]}
+                          for from_json + groupBy(session_window(timestamp, 40 ms for books else
+                          15 ms), category).count(), sorted by category (null first) and start
   a refused read:         {"case": name, "error": "<exception>: <message, first line>"}
 
 Each case line also carries "ms", the wall time of the case (load, query and collect), "cpuMs",
@@ -48,7 +51,7 @@ def cpu_ms():
     return jvm + (t.user + t.system) * 1000
 
 from pyspark.sql import SparkSession
-from pyspark.sql.functions import col, from_json
+from pyspark.sql.functions import col, count, from_json, session_window, when
 
 # The DDL the TypeScript side passes to Weir's from_json as well.
 EVENT_SCHEMA = "customer STRING, product STRING, category STRING, ts BIGINT"
@@ -131,7 +134,22 @@ def strings(spark: SparkSession, bootstrap: str, options: dict) -> dict:
     return {"schema": df.schema.simpleString(), "rows": [[r[0], r[1], r[2], r[3], r[4]] for r in rows]}
 
 
-KINDS = {"rows": read_rows, "category-counts": category_counts, "strings": strings}
+def sessions(spark: SparkSession, bootstrap: str, options: dict) -> dict:
+    """Session windows over the records' timestamps, a gap per row (40 ms for books, else 15 ms)."""
+    gap = when(col("e.category") == "books", "40 milliseconds").otherwise("15 milliseconds")
+    df = (
+        reader(spark, bootstrap, options)
+        .load()
+        .select(from_json(col("value").cast("string"), EVENT_SCHEMA).alias("e"), col("timestamp"))
+        .groupBy(session_window("timestamp", gap), col("e.category").alias("category"))
+        .agg(count("*").alias("n"))
+    )
+    cells = df.selectExpr("category", "unix_millis(session_window.start) AS s", "unix_millis(session_window.end) AS e", "n").collect()
+    rows = sorted(([r[0], r[1], r[2], r[3]] for r in cells), key=lambda r: (r[0] is not None, r[0] or "", r[1]))
+    return {"schema": df.schema.simpleString(), "rows": rows}
+
+
+KINDS = {"rows": read_rows, "category-counts": category_counts, "strings": strings, "sessions": sessions}
 
 
 def main() -> None:

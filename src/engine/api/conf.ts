@@ -1,0 +1,111 @@
+/**
+ * Spark's `spark.conf` (RuntimeConfig): per-session settings by Spark's names, read by the
+ * engine where it has the setting. `weir.conf.set(key, value)`, `get(key, default?)`,
+ * `unset(key)`, `getAll()`.
+ *
+ * Keys Weir understands are validated when set, with Spark's messages; any other key is kept as
+ * given (Spark keeps unknown keys too), so configuration copied from a Spark job does not fail.
+ * Understood now:
+ *
+ * - `spark.sql.streaming.multipleWatermarkPolicy`: `min` (default) or `max`, case-insensitive:
+ *   how a streaming query with several `withWatermark`s picks its global watermark. A query
+ *   records the value in its checkpoint's offsets conf at its first batch and keeps that value on
+ *   every restart, as Spark does.
+ */
+import { WeirError } from "../../util/errors.js";
+
+/** The multiple-watermark policy's key. */
+export const MULTIPLE_WATERMARK_POLICY = "spark.sql.streaming.multipleWatermarkPolicy";
+
+/** How several watermarks of one query make its global watermark. */
+export type WatermarkPolicy = "min" | "max";
+
+interface KnownKey {
+  readonly defaultValue: string;
+  /** Throws Spark's IllegalArgumentException text for a value the key does not take. */
+  readonly check: (value: string) => void;
+}
+
+const KNOWN: ReadonlyMap<string, KnownKey> = new Map([
+  [
+    MULTIPLE_WATERMARK_POLICY,
+    {
+      defaultValue: "min",
+      check: (value: string) => {
+        const v = value.trim().toLowerCase();
+        if (v !== "min" && v !== "max") {
+          throw new WeirError(
+            "INVALID_ARGUMENT",
+            `'${value}' in ${MULTIPLE_WATERMARK_POLICY} is invalid. Invalid value for '${MULTIPLE_WATERMARK_POLICY}'. Valid values are 'min' and 'max'`,
+            { details: { key: MULTIPLE_WATERMARK_POLICY, value } },
+          );
+        }
+      },
+    },
+  ],
+]);
+
+/** A config value as `set` takes it (numbers and booleans are stored as their text, as PySpark does). */
+export type ConfValue = string | number | boolean;
+
+/** See the module comment. */
+export class RuntimeConfig {
+  private readonly values = new Map<string, string>();
+
+  /** Sets `key` (checked when Weir understands the key; see the module comment). */
+  set(key: string, value: ConfValue): void {
+    if (typeof key !== "string" || key.trim() === "") throw new WeirError("INVALID_ARGUMENT", "conf.set needs a non-empty key");
+    if (value === null || value === undefined) throw new WeirError("INVALID_ARGUMENT", `conf.set("${key}", ...) needs a value; use conf.unset("${key}") to remove it`);
+    const text = String(value);
+    KNOWN.get(key)?.check(text);
+    this.values.set(key, text);
+  }
+
+  /**
+   * The value of `key` as it was set; else `defaultValue` when given, else the default of a key
+   * Weir understands; else a NOT_FOUND error naming the key (Spark's NoSuchElementException).
+   */
+  get(key: string, defaultValue?: string): string {
+    const v = this.values.get(key);
+    if (v !== undefined) return v;
+    if (defaultValue !== undefined) return defaultValue;
+    const known = KNOWN.get(key);
+    if (known !== undefined) return known.defaultValue;
+    throw new WeirError("NOT_FOUND", `[SQL_CONF_NOT_FOUND] The SQL config "${key}" cannot be found. Please verify that the config exists.`, { details: { key } });
+  }
+
+  /** Removes a value set earlier (the key's default applies again). */
+  unset(key: string): void {
+    this.values.delete(key);
+  }
+
+  /** True when `key` was set in this session. */
+  isSet(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  /** Every key set in this session, with its value. */
+  getAll(): Record<string, string> {
+    return Object.fromEntries(this.values);
+  }
+}
+
+const configs = new WeakMap<object, RuntimeConfig>();
+
+/** The RuntimeConfig of a session (created on first use). */
+export function runtimeConfigOf(session: object): RuntimeConfig {
+  let c = configs.get(session);
+  if (c === undefined) configs.set(session, (c = new RuntimeConfig()));
+  return c;
+}
+
+/** The session's multiple-watermark policy, lower-case. */
+export function watermarkPolicyOf(session: object): WatermarkPolicy {
+  return parseWatermarkPolicy(runtimeConfigOf(session).get(MULTIPLE_WATERMARK_POLICY));
+}
+
+/** A policy value as stored (any case); throws Spark's message for anything but min or max. */
+export function parseWatermarkPolicy(value: string): WatermarkPolicy {
+  KNOWN.get(MULTIPLE_WATERMARK_POLICY)!.check(value);
+  return value.trim().toLowerCase() as WatermarkPolicy;
+}
