@@ -12,20 +12,29 @@
 //   Weir    weir.read.format("kafka").option("subscribe", "events").load()
 //             .select(from_json(col("value").cast("string"), schema).alias("e"))
 //             .groupBy("e.category").count().collect()                 (Weir.embedded, in this process)
+//           twice: with the session's default parallelism (worker threads, one per available
+//           core: "weir") and on the calling thread only (parallelism 0: "weir1")
 //   DuckDB  SELECT category, count(*) FROM read_json('events.json', format='newline_delimited',
 //             columns={...}) GROUP BY 1                                  (@duckdb/node-api, default threads)
 //   Spark   the same DataFrame query in PySpark 4.0, master local[2], Kafka source reading the
 //           topic from a Weir broker (in this process, over the same data dir), through the
 //           harness's runSpark (docs/harness.md); test/harness/spark/engine_reads.py runs it.
 // Each system runs the query WEIR_BENCH_ROUNDS times (default 3) in one process/session; the
-// first round is cold (JIT, Spark's code generation), the table shows the median of all rounds
-// and the best. For Spark, the JVM's start and the SparkSession are timed apart and left out of
+// first round is cold (JIT, Spark's code generation, Weir's worker start), the table shows the
+// median of all rounds and the best. The rounds of the systems in this process (DuckDB, both
+// Weirs) interleave — round 1 of each, then round 2 of each — so that a busy minute on a shared
+// machine weighs on all of them alike; Spark runs after them. For Spark, the JVM's start and the SparkSession are timed apart and left out of
 // the query figures. All three must give the same counts (and those of the generator).
 //
 // Environment: WEIR_BENCH_EVENTS, WEIR_BENCH_PARTITIONS, WEIR_BENCH_ROUNDS;
-// WEIR_BENCH_SYSTEMS (comma-separated subset of "weir,duckdb,spark");
-// WEIR_BENCH_PROFILE=1 profiles one more Weir round (V8 CPU profile, summarised on stdout and in
-// the JSON, the .cpuprofile kept in a temp dir whose path is printed);
+// WEIR_BENCH_SYSTEMS (comma-separated subset of "weir,weir1,duckdb,spark");
+// WEIR_BENCH_WORKERS (Weir's parallelism for "weir"; default the session's, os.availableParallelism());
+// WEIR_BENCH_SIZES=8000,20000,... measures instead where the worker threads start to pay: for
+// each size, the query over the first size/partitions records of each partition, with warm
+// workers and on the calling thread alternately (WEIR_BENCH_ROUNDS each), medians printed;
+// WEIR_BENCH_PROFILE=1 profiles one more round of each Weir system (V8 CPU profile of the main
+// thread only, summarised on stdout and in the JSON, the .cpuprofile kept in a temp dir whose path
+// is printed);
 // WEIR_BENCH_DIR (where the topic and the NDJSON file go; default a temp dir) and
 // WEIR_BENCH_KEEP_DATA=1 (keep them, and reuse them on the next run with the same settings).
 // Writes bench/results/engine.json.
@@ -51,8 +60,9 @@ import { fmt, markdownTable, printTable, type Table } from "./lib/table.js";
 const EVENTS = envNumber("WEIR_BENCH_EVENTS", 10_000_000);
 const PARTITIONS = envNumber("WEIR_BENCH_PARTITIONS", 8);
 const ROUNDS = envNumber("WEIR_BENCH_ROUNDS", 3);
-const SYSTEMS = new Set((process.env.WEIR_BENCH_SYSTEMS ?? "weir,duckdb,spark").split(",").map((s) => s.trim()));
-for (const s of SYSTEMS) if (!["weir", "duckdb", "spark"].includes(s)) throw new Error(`WEIR_BENCH_SYSTEMS: unknown system ${JSON.stringify(s)}`);
+const SYSTEMS = new Set((process.env.WEIR_BENCH_SYSTEMS ?? "weir,weir1,duckdb,spark").split(",").map((s) => s.trim()));
+for (const s of SYSTEMS) if (!["weir", "weir1", "duckdb", "spark"].includes(s)) throw new Error(`WEIR_BENCH_SYSTEMS: unknown system ${JSON.stringify(s)}`);
+const WORKERS = process.env.WEIR_BENCH_WORKERS === undefined ? undefined : envNumber("WEIR_BENCH_WORKERS", 0);
 const PROFILE = process.env.WEIR_BENCH_PROFILE === "1";
 const KEEP = process.env.WEIR_BENCH_KEEP_DATA === "1";
 
@@ -183,34 +193,79 @@ const cpuNow = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-/** Weir's engine, embedded in this process, over the topic's data dir. */
-async function runWeir(ds: Dataset): Promise<SystemResult> {
+/** The topic's log, opened once for the Weir sessions (a log is never opened twice). */
+interface SharedLog {
+  client(): Promise<EmbeddedLogClient>;
+  /** How long opening it took, ms (0 until opened). */
+  openMs: number;
+  close(): Promise<void>;
+}
+
+function sharedLog(ds: Dataset): SharedLog {
+  let opened: Promise<EmbeddedLogClient> | null = null;
+  const log: SharedLog = {
+    openMs: 0,
+    client() {
+      opened ??= (async () => {
+        const t0 = process.hrtime.bigint();
+        const c = await EmbeddedLogClient.open({ dataDir: ds.logDir });
+        log.openMs = msSince(t0);
+        return c;
+      })();
+      return opened;
+    },
+    async close() {
+      if (opened !== null) await (await opened).close();
+    },
+  };
+  return log;
+}
+
+/** A system that runs in this process, opened once and then timed round by round. */
+interface InProcess {
+  system: string;
+  setup: string;
+  /** Opening the data / starting the runtime, ms. */
+  startMs: number;
+  /** Runs the query once; the counts it gave. */
+  query(): Promise<Counts>;
+  /** What to record beside the rounds (after them). */
+  extra(): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Weir's engine, embedded in this process, over the topic's data dir: with `parallelism` worker
+ * threads (undefined: the session's default), or 0 for the calling thread only.
+ */
+async function openWeir(log: SharedLog, parallelism: number | undefined): Promise<InProcess> {
   const { Weir, col, from_json } = await import("../src/index.js");
+  const { availableParallelism } = await import("node:os");
+  const workers = parallelism ?? availableParallelism();
   const t0 = process.hrtime.bigint();
-  const weir = await Weir.embedded({ dataDir: ds.logDir });
-  const startMs = msSince(t0);
-  const query = async () =>
+  const weir = await Weir.embedded({ log: (await log.client()).log, ...(parallelism === undefined ? {} : { parallelism }) });
+  // Opening the log (once, shared by both Weir sessions) and the session.
+  const startMs = log.openMs + msSince(t0);
+  const frame = async () =>
     (await weir.read.format("kafka").option("subscribe", TOPIC).load())
       .select(from_json(col("value").cast("string"), SCHEMA_DDL).alias("e"))
       .groupBy("e.category")
       .count();
-  const rounds: Round[] = [];
-  let counts: Counts = new Map();
-  let profile: unknown;
-  try {
-    for (let r = 0; r < ROUNDS; r++) {
-      const c0 = cpuNow();
-      const t = process.hrtime.bigint();
-      const rows = await (await query()).collect();
-      rounds.push({ ms: msSince(t), cpuMs: cpuNow() - c0 });
-      counts = new Map(rows.map((row) => [row.category as string, Number(row.count)]));
-      console.log(`  weir round ${r + 1}: ${fmt(rounds[r].ms)} ms`);
-    }
-    if (PROFILE) profile = await profileWeir(async () => (await query()).collect());
-  } finally {
-    await weir.close();
-  }
-  return { system: "Weir (embedded)", setup: "1 Node process, in-process log", startMs, rounds, counts, extra: { rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), profile } };
+  return {
+    system: workers === 0 ? "Weir (embedded, 1 thread)" : `Weir (embedded, ${workers} worker${workers === 1 ? "" : "s"})`,
+    // The first round of the parallel path starts the workers (not timed apart: a user's first query pays it).
+    setup: workers === 0 ? "1 Node process, in-process log, parallelism 0" : `1 Node process, in-process log, parallelism ${workers} (worker threads)`,
+    startMs,
+    async query() {
+      const rows = await (await frame()).collect();
+      return new Map(rows.map((row) => [row.category as string, Number(row.count)]));
+    },
+    async extra() {
+      const profile = PROFILE ? await profileWeir(async () => (await frame()).collect()) : undefined;
+      return { workers, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), profile };
+    },
+    close: () => weir.close(),
+  };
 }
 
 /** One more Weir round under the V8 profiler; prints the summary and keeps the .cpuprofile. */
@@ -258,7 +313,7 @@ function mapToSources(profile: { nodes: { callFrame: { url: string; lineNumber: 
 }
 
 /** DuckDB over the NDJSON file, its default settings (threads = cores). */
-async function runDuckDb(ds: Dataset): Promise<SystemResult> {
+async function openDuckDb(ds: Dataset): Promise<InProcess> {
   const t0 = process.hrtime.bigint();
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
@@ -266,29 +321,65 @@ async function runDuckDb(ds: Dataset): Promise<SystemResult> {
   const settings = (await conn.runAndReadAll("SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS mem, version() AS v")).getRowObjects()[0];
   const file = ds.ndjson.replace(/'/g, "''");
   const sql = `SELECT category, count(*) AS count FROM read_json('${file}', format='newline_delimited', columns={customer: 'VARCHAR', product: 'VARCHAR', category: 'VARCHAR', ts: 'BIGINT'}) GROUP BY 1`;
-  const rounds: Round[] = [];
-  let counts: Counts = new Map();
-  try {
-    for (let r = 0; r < ROUNDS; r++) {
-      const c0 = cpuNow();
-      const t = process.hrtime.bigint();
-      const rows = (await conn.runAndReadAll(sql)).getRowObjects();
-      rounds.push({ ms: msSince(t), cpuMs: cpuNow() - c0 });
-      counts = new Map(rows.map((row) => [String(row.category), Number(row.count)]));
-      console.log(`  duckdb round ${r + 1}: ${fmt(rounds[r].ms)} ms`);
-    }
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
   return {
     system: `DuckDB ${String(settings.v)}`,
     setup: `threads=${String(settings.threads)}, memory_limit=${String(settings.mem)}`,
     startMs,
-    rounds,
-    counts,
-    extra: { sql, ndjsonBytes: statSync(ds.ndjson).size },
+    async query() {
+      const rows = (await conn.runAndReadAll(sql)).getRowObjects();
+      return new Map(rows.map((row) => [String(row.category), Number(row.count)]));
+    },
+    extra: () => Promise.resolve({ sql, ndjsonBytes: statSync(ds.ndjson).size }),
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+      return Promise.resolve();
+    },
   };
+}
+
+/**
+ * The in-process systems' rounds, interleaved (round 1 of each, then round 2 of each...), so
+ * that other jobs on the machine weigh on all of them alike rather than on whichever ran during
+ * a busy minute. A system that fails is reported and left out of the later rounds.
+ */
+async function runInterleaved(openers: { name: string; open: () => Promise<InProcess> }[], errors: Record<string, string>): Promise<SystemResult[]> {
+  const failed = (name: string, e: unknown): void => {
+    errors[name] = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    console.error(`${name} failed: ${errors[name]}`);
+  };
+  const open: { name: string; sys: InProcess; rounds: Round[]; counts: Counts }[] = [];
+  for (const o of openers) {
+    try {
+      open.push({ name: o.name, sys: await o.open(), rounds: [], counts: new Map() });
+    } catch (e) {
+      failed(o.name, e);
+    }
+  }
+  const results: SystemResult[] = [];
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const x of open) {
+        if (errors[x.name] !== undefined) continue;
+        try {
+          const c0 = cpuNow();
+          const t = process.hrtime.bigint();
+          x.counts = await x.sys.query();
+          x.rounds.push({ ms: msSince(t), cpuMs: cpuNow() - c0 });
+          console.log(`  ${x.sys.system} round ${r + 1}: ${fmt(x.rounds[r].ms)} ms`);
+        } catch (e) {
+          failed(x.name, e);
+        }
+      }
+    }
+    for (const x of open) {
+      if (errors[x.name] !== undefined) continue;
+      results.push({ system: x.sys.system, setup: x.sys.setup, startMs: x.sys.startMs, rounds: x.rounds, counts: x.counts, extra: await x.sys.extra() });
+    }
+  } finally {
+    for (const x of open) await x.sys.close();
+  }
+  return results;
 }
 
 /** CPU time (user + system) of this process's reaped children, from /proc/self/stat, ms; null off Linux. */
@@ -380,8 +471,60 @@ function sameCounts(a: Counts, b: Counts): string | null {
   return null;
 }
 
+/**
+ * WEIR_BENCH_SIZES: the query over the first `size / PARTITIONS` records of each partition, in
+ * a parallel session (threshold 0, workers warmed first) and a single-thread one, alternately.
+ */
+async function thresholds(ds: Dataset, sizes: number[]): Promise<void> {
+  const { Weir, col, from_json } = await import("../src/index.js");
+  const client = await EmbeddedLogClient.open({ dataDir: ds.logDir });
+  const par = await Weir.embedded({ log: client.log, parallelMinRecords: 0, ...(WORKERS === undefined ? {} : { parallelism: WORKERS }) });
+  const single = await Weir.embedded({ log: client.log, parallelism: 0 });
+  const query = async (w: typeof par, size: number) => {
+    const per = Math.ceil(size / PARTITIONS);
+    const ending = JSON.stringify({ [TOPIC]: Object.fromEntries(Array.from({ length: PARTITIONS }, (_, p) => [String(p), per])) });
+    const df = (await w.read.format("kafka").option("subscribe", TOPIC).option("endingOffsets", ending).load()).select(from_json(col("value").cast("string"), SCHEMA_DDL).alias("e"));
+    return df.groupBy("e.category").count().collect();
+  };
+  const time = async (f: () => Promise<unknown>): Promise<number> => {
+    const t = process.hrtime.bigint();
+    await f();
+    return msSince(t);
+  };
+  try {
+    await query(par, Math.max(...sizes));
+    await query(single, Math.max(...sizes));
+    const rows: string[][] = [];
+    for (const size of sizes) {
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        a.push(await time(() => query(par, size)));
+        b.push(await time(() => query(single, size)));
+      }
+      rows.push([fmt(size), fmt(median(a), 1), fmt(median(b), 1), (median(b) / median(a)).toFixed(2)]);
+      console.log(`  ${fmt(size)} records: workers ${fmt(median(a), 1)} ms, calling thread ${fmt(median(b), 1)} ms`);
+    }
+    const table: Table = { head: ["records", "workers ms (median)", "calling thread ms (median)", "speed-up"], left: [], rows };
+    printTable(table);
+    console.log(`\n${markdownTable(table)}`);
+  } finally {
+    await par.close();
+    await single.close();
+    await client.close();
+  }
+}
+
 async function main(): Promise<void> {
   const loadAtStart = loadAverage();
+  const sizes = process.env.WEIR_BENCH_SIZES;
+  if (sizes !== undefined) {
+    const ds = await prepare();
+    console.log(`where workers pay: ${PARTITIONS} partitions, ${ROUNDS} rounds per size, load average ${loadAtStart.join(" ")}`);
+    await thresholds(ds, sizes.split(",").map((x) => Number(x.trim())));
+    console.log(`load average at the end ${loadAverage().join(" ")}`);
+    return;
+  }
   console.log(`engine bench: ${fmt(EVENTS)} events, ${PARTITIONS} partitions, ${ROUNDS} rounds, systems ${[...SYSTEMS].join(", ")}; load average ${loadAtStart.join(" ")}`);
   const ds = await prepare();
   console.log(
@@ -400,9 +543,22 @@ async function main(): Promise<void> {
       console.error(`${name} failed: ${errors[name]}`);
     }
   };
-  // One system at a time, so none competes with another for the two cores.
-  await attempt("duckdb", () => runDuckDb(ds));
-  await attempt("weir", () => runWeir(ds));
+  // One system at a time, so none competes with another for the two cores; the in-process
+  // systems' rounds interleave, Spark (another process, all its rounds in one job) follows.
+  const log = sharedLog(ds);
+  const inProcess = [
+    { name: "duckdb", open: () => openDuckDb(ds) },
+    { name: "weir", open: () => openWeir(log, WORKERS) },
+    { name: "weir1", open: () => openWeir(log, 0) },
+  ].filter((o) => SYSTEMS.has(o.name));
+  if (inProcess.length > 0) {
+    console.log(`${inProcess.map((o) => o.name).join(", ")} (rounds interleaved):`);
+    try {
+      results.push(...(await runInterleaved(inProcess, errors)));
+    } finally {
+      await log.close();
+    }
+  }
   await attempt("spark", () => runSparkSide(ds));
 
   const mismatches: string[] = [];
@@ -413,7 +569,8 @@ async function main(): Promise<void> {
   const perSec = (ms: number): number => EVENTS / (ms / 1000);
   const byName = (prefix: string): SystemResult | undefined => results.find((r) => r.system.startsWith(prefix));
   const medianMs = (r: SystemResult): number => median(r.rounds.map((x) => x.ms));
-  const weir = byName("Weir");
+  const weir = results.find((r) => r.system.startsWith("Weir") && (r.extra?.workers as number) > 0) ?? byName("Weir");
+  const weir1 = results.find((r) => r.system.startsWith("Weir") && r.extra?.workers === 0);
   const duck = byName("DuckDB");
   const spark = byName("PySpark");
   const ratio = (a: SystemResult | undefined, b: SystemResult | undefined): number | null => (a && b ? medianMs(b) / medianMs(a) : null);
@@ -434,10 +591,15 @@ async function main(): Promise<void> {
     // The same by CPU time per row, which a busy machine distorts less than wall time.
     weirOverSparkCpu: cpuRatio(weir, spark),
     weirOverDuckDbCpu: cpuRatio(weir, duck),
+    // The calling thread only, for comparison.
+    weirSingleThreadOverDuckDb: ratio(weir1, duck),
+    weirParallelOverSingleThread: ratio(weir, weir1),
+    duckDbOverWeir: ratio(duck, weir),
   };
   console.log(
-    `\nWeir/Spark rows/s: ${show(goals.weirOverSpark)} (goal >= 3; by CPU per row ${show(goals.weirOverSparkCpu)}); Weir/DuckDB: ${show(goals.weirOverDuckDb)} (goal >= 0.3; by CPU per row ${show(goals.weirOverDuckDbCpu)})`,
+    `\nWeir/Spark rows/s: ${show(goals.weirOverSpark)} (goal >= 3; by CPU per row ${show(goals.weirOverSparkCpu)}); Weir/DuckDB: ${show(goals.weirOverDuckDb)} (goal >= 0.3; by CPU per row ${show(goals.weirOverDuckDbCpu)}); DuckDB/Weir: ${show(goals.duckDbOverWeir)}`,
   );
+  if (weir1 !== undefined) console.log(`Weir on 1 thread: /DuckDB ${show(goals.weirSingleThreadOverDuckDb)}; parallel/1 thread ${show(goals.weirParallelOverSingleThread)}`);
   console.log(mismatches.length === 0 ? `counts: all ${results.length} systems agree with the generator (${ds.expected.size} categories)` : `COUNTS DIFFER:\n  ${mismatches.join("\n  ")}`);
   if (spark?.extra) console.log(`Spark: submit to exit ${fmt(spark.extra.spanSubmitToExitMs as number)} ms, script start to session ready ${fmt(spark.extra.scriptStartToSessionReadyMs as number)} ms, job CPU ${fmt(spark.extra.jobCpuMs as number)} ms, Weir broker CPU ${fmt(spark.extra.brokerCpuMs as number)} ms`);
   console.log(`\n${markdownTable(table)}`);

@@ -1,8 +1,9 @@
 /**
  * Hash aggregation in two phases, as Spark's HashAggregate: each input partition aggregates
- * into its own table (partial), then the tables are merged with Accumulator.merge (final). The
- * partial phase touches no shared state, so it could run on a worker per partition. Also the
- * deduplication (distinct, dropDuplicates) operator, which has the same shape.
+ * into its own table (partial), then the tables are merged with Accumulator.merge (final), in
+ * partition order. The partial phase touches no shared state, so it also runs on worker threads
+ * (exec/parallel/): {@link compileAggregation} and {@link GroupTable} are shared with them. Also
+ * the deduplication (distinct, dropDuplicates) operator, which has the same shape.
  */
 import { assert } from "../../util/assert.js";
 import type { Row } from "../types.js";
@@ -14,7 +15,7 @@ import { keyFunction, keyNormalizer } from "./keys.js";
 import { attrList, drainAll, lazyStream, type BatchStream, type ExecContext, type PhysicalOp } from "./operator.js";
 
 /** One group: its key values and one accumulator state per aggregate. */
-interface Group {
+export interface Group {
   readonly keys: Row;
   readonly states: unknown[];
 }
@@ -51,46 +52,73 @@ export class HashAggregateExec implements PhysicalOp {
   }
 
   async open(ctx: ExecContext): Promise<BatchStream[]> {
-    const input = ordinals(this.child.output);
-    const keyFns = this.keys.map((k) => compile(k.expr, input));
-    const norms = this.keys.map((k) => keyNormalizer(k.expr.dataType));
-    const accs: Accumulator[] = [];
-    const argFns: Evaluator[][] = [];
-    const filterFns: (Evaluator | null)[] = [];
-    for (const a of this.aggs) {
-      const e = a.expr;
-      assert(e.kind === "agg", `not an aggregate: ${planString(e)}`);
-      accs.push(isCountRows(e) ? COUNT_ROWS : e.fn.build(e.args.map(argInfo), e.distinct));
-      argFns.push(isCountRows(e) ? [] : e.args.map((x) => compile(x, input)));
-      filterFns.push(e.filter === undefined ? null : compile(e.filter, input));
-    }
+    const c = compileAggregation(this.keys, this.aggs, this.child.output);
     const streams = await this.child.open(ctx);
-    const global = this.keys.length === 0;
     return [
       lazyStream(async () => {
-        const tables = streams.map(() => new GroupTable(keyFns, norms, accs));
-        await drainAll(streams, (p, batch) => tables[p].addBatch(batch, argFns, filterFns));
-        const merged = tables.length === 0 ? new GroupTable(keyFns, norms, accs) : tables[0];
+        const tables = streams.map(() => c.newTable());
+        await drainAll(streams, (p, batch) => tables[p].addBatch(batch, c.argFns, c.filterFns));
+        const merged = tables.length === 0 ? c.newTable() : tables[0];
         for (let t = 1; t < tables.length; t++) merged.merge(tables[t]);
-        // A global aggregate gives one row even without input (count 0, sum null).
-        if (global && merged.groups.length === 0) merged.find([], []);
-        const out: Row[] = [];
-        for (const g of merged.groups) {
-          const row = g.keys.slice();
-          for (let i = 0; i < accs.length; i++) row.push(accs[i].finish(g.states[i]));
-          out.push(row);
-        }
-        return out;
+        return c.finish(merged);
       }),
     ];
   }
+}
+
+/** An aggregation compiled against its input rows: what the partial and the final phase run. */
+export interface CompiledAggregation {
+  readonly accs: readonly Accumulator[];
+  /** Per aggregate, its arguments' evaluators (none for count(*)). */
+  readonly argFns: readonly Evaluator[][];
+  /** Per aggregate, its FILTER clause's evaluator, or null. */
+  readonly filterFns: readonly (Evaluator | null)[];
+  /** An empty table of this aggregation's groups. */
+  newTable(): GroupTable;
+  /** The output rows (keys, then each aggregate's result) of the merged table. */
+  finish(merged: GroupTable): Row[];
+}
+
+/** Compiles an aggregation's keys and aggregates against rows laid out as `input`. */
+export function compileAggregation(keys: readonly NamedExpr[], aggs: readonly NamedExpr[], input: readonly Attribute[]): CompiledAggregation {
+  const at = ordinals(input);
+  const keyFns = keys.map((k) => compile(k.expr, at));
+  const norms = keys.map((k) => keyNormalizer(k.expr.dataType));
+  const accs: Accumulator[] = [];
+  const argFns: Evaluator[][] = [];
+  const filterFns: (Evaluator | null)[] = [];
+  for (const a of aggs) {
+    const e = a.expr;
+    assert(e.kind === "agg", `not an aggregate: ${planString(e)}`);
+    accs.push(isCountRows(e) ? COUNT_ROWS : e.fn.build(e.args.map(argInfo), e.distinct));
+    argFns.push(isCountRows(e) ? [] : e.args.map((x) => compile(x, at)));
+    filterFns.push(e.filter === undefined ? null : compile(e.filter, at));
+  }
+  const global = keys.length === 0;
+  return {
+    accs,
+    argFns,
+    filterFns,
+    newTable: () => new GroupTable(keyFns, norms, accs),
+    finish(merged) {
+      // A global aggregate gives one row even without input (count 0, sum null).
+      if (global && merged.groups.length === 0) merged.find([], []);
+      const out: Row[] = [];
+      for (const g of merged.groups) {
+        const row = g.keys.slice();
+        for (let i = 0; i < accs.length; i++) row.push(accs[i].finish(g.states[i]));
+        out.push(row);
+      }
+      return out;
+    },
+  };
 }
 
 /**
  * A partition's groups, found through one Map level per key column (no per-row key string), in
  * the order they were first seen.
  */
-class GroupTable {
+export class GroupTable {
   private readonly root = new Map<unknown, unknown>();
   private single: Group | null = null;
   readonly groups: Group[] = [];
@@ -156,10 +184,29 @@ class GroupTable {
     }
   }
 
+  /**
+   * Takes a partition's groups, computed elsewhere (a worker's), as this empty table's own: the
+   * table is then what that partition's table was (the first partition's table is the final
+   * phase's starting point, states not merged with fresh ones).
+   */
+  adopt(groups: readonly Group[]): void {
+    assert(this.groups.length === 0 && this.single === null, "adopt() needs an empty table");
+    const byPosition = this.keyFns.map((_, i) => (keys: Row) => keys[i]);
+    for (const g of groups) {
+      const mine = this.find(g.keys, byPosition);
+      for (let i = 0; i < this.accs.length; i++) mine.states[i] = g.states[i];
+    }
+  }
+
   /** The final phase: merges another partition's groups into this table. */
   merge(other: GroupTable): void {
+    this.mergeGroups(other.groups);
+  }
+
+  /** Merges groups computed elsewhere (another partition's table, a worker's) into this table. */
+  mergeGroups(groups: readonly Group[]): void {
     const byPosition = this.keyFns.map((_, i) => (keys: Row) => keys[i]);
-    for (const g of other.groups) {
+    for (const g of groups) {
       const mine = this.find(g.keys, byPosition);
       for (let i = 0; i < this.accs.length; i++) mine.states[i] = this.accs[i].merge(mine.states[i], g.states[i]);
     }

@@ -22,6 +22,11 @@ export class ScanExec implements PhysicalOp {
     private readonly filterText: readonly string[],
   ) {}
 
+  /** The same scan over another source (of the same schema): the parallel aggregation's fallback reads partitions it already planned. */
+  withSource(source: ScanSource): ScanExec {
+    return new ScanExec(source, this.output, this.columns, this.filters, this.filterText);
+  }
+
   describe(): string {
     const parts = [`${this.source.description} ${attrList(this.output)}`];
     if (this.filterText.length > 0) parts.push(`PushedFilters: [${this.filterText.join(", ")}]`);

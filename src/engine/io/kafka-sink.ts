@@ -60,8 +60,36 @@ interface Pending {
   bytes: number;
 }
 
-/** Writes `input` to Kafka as Spark's Kafka writer does; resolves with the number of records written. */
-export async function writeKafka(client: LogClient, input: KafkaWriteInput, options: ReadonlyMap<string, string>): Promise<{ records: number }> {
+/** Kafka's producer default of `metadata.max.age.ms`: how long a topic's partition count is trusted. */
+export const METADATA_MAX_AGE_MS_DEFAULT = 300_000;
+
+/**
+ * Partition counts of topics, kept across writes (a streaming query's batches) for
+ * `kafka.metadata.max.age.ms` as a Kafka producer keeps its metadata, so a batch does not ask for
+ * metadata again. A topic that grew is seen once its entry is older than that; a topic gone fails
+ * the write that produces to it.
+ */
+export class TopicPartitionsCache {
+  private readonly entries = new Map<string, { partitions: number; atMs: number }>();
+
+  /** The partition count of `topic` learnt less than `maxAgeMs` ago, if any. */
+  get(topic: string, maxAgeMs: number, nowMs: number = Date.now()): number | undefined {
+    const e = this.entries.get(topic);
+    return e !== undefined && nowMs - e.atMs < maxAgeMs ? e.partitions : undefined;
+  }
+
+  /** Remembers that `topic` has `partitions` partitions now. */
+  set(topic: string, partitions: number, nowMs: number = Date.now()): void {
+    this.entries.set(topic, { partitions, atMs: nowMs });
+  }
+}
+
+/**
+ * Writes `input` to Kafka as Spark's Kafka writer does; resolves with the number of records
+ * written. `cache`: partition counts kept across calls (a streaming sink's), see
+ * {@link TopicPartitionsCache}; without it every call asks for the topics' metadata.
+ */
+export async function writeKafka(client: LogClient, input: KafkaWriteInput, options: ReadonlyMap<string, string>, cache?: TopicPartitionsCache): Promise<{ records: number }> {
   const params = lowerCaseOptions(options);
   if (params.has("kafka.key.serializer")) throw new WeirError("INVALID_ARGUMENT", "Kafka option 'key.serializer' is not supported as keys are serialized with ByteArraySerializer.");
   if (params.has("kafka.value.serializer")) throw new WeirError("INVALID_ARGUMENT", "Kafka option 'value.serializer' is not supported as value are serialized with ByteArraySerializer.");
@@ -78,6 +106,13 @@ export async function writeKafka(client: LogClient, input: KafkaWriteInput, opti
     throw new WeirError("INVALID_ARGUMENT", `option kafka.batch.size must be a non-negative integer of bytes; got ${JSON.stringify(batchSizeText)}`, { details: { option: "kafka.batch.size" } });
   }
   const topicOption = params.get("topic")?.trim();
+  const maxAgeText = params.get("kafka.metadata.max.age.ms");
+  const maxAgeMs = maxAgeText === undefined ? METADATA_MAX_AGE_MS_DEFAULT : Number(maxAgeText.trim());
+  if (!Number.isSafeInteger(maxAgeMs) || maxAgeMs < 0) {
+    throw new WeirError("INVALID_ARGUMENT", `option kafka.metadata.max.age.ms must be a non-negative integer of milliseconds; got ${JSON.stringify(maxAgeText)}`, {
+      details: { option: "kafka.metadata.max.age.ms" },
+    });
+  }
 
   // Spark's KafkaWriter.validateQuery, in its order.
   const schema = input.schema;
@@ -96,10 +131,16 @@ export async function writeKafka(client: LogClient, input: KafkaWriteInput, opti
   const partitionsOf = (topic: string): Promise<number> => {
     let p = lookups.get(topic);
     if (p === undefined) {
+      const cached = cache?.get(topic, maxAgeMs);
+      if (cached !== undefined) {
+        known.set(topic, cached);
+        return Promise.resolve(cached);
+      }
       p = client.describeTopics([topic]).then((m) => {
         const t = m.get(topic);
         if (t === undefined) throw new WeirError("NOT_FOUND", `topic ${JSON.stringify(topic)} does not exist; create it first (the Kafka writer does not create topics)`, { details: { topic } });
         known.set(topic, t.partitions);
+        cache?.set(topic, t.partitions);
         return t.partitions;
       });
       lookups.set(topic, p);

@@ -15,6 +15,11 @@
  * offset comparisons, and a lower bound on `timestamp` (through ListOffsets by time, which is
  * exact for lower bounds: every record before the offset it returns is older). Upper bounds on
  * timestamps are not pushed: producers' timestamps need not grow with offsets.
+ *
+ * A scan is two halves, {@link fetchRange} (the fetch loop: range, data loss, prefetch) and
+ * {@link RangeDecoder} (record batches into row batches), so that the parallel aggregation
+ * (exec/parallel/) can run the first on the thread that owns the log and the second on a
+ * worker thread; {@link KAFKA_SCAN} and {@link KAFKA_RANGE} give it access to both.
  */
 import type { LogClient, LogFetchResult } from "../../client/log-client.js";
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, isControlBatch, readBatchHeader } from "../../protocol/records/index.js";
@@ -26,6 +31,55 @@ import { dataLossError, planOffsetRanges, type OffsetRange } from "./kafka-plan.
 import { pushedBounds } from "./kafka-filters.js";
 import { BATCH_ROWS, setRowSource } from "../exec/operator.js";
 import { HEADERS, KEY, OFFSET, PARTITION, RowDecoder, TIMESTAMP, TIMESTAMP_TYPE, TOPIC, VALUE } from "./kafka-decode.js";
+
+/** One fetch of an offset range's scan: whole record batches, to be read from `from` until `until`. */
+export interface RangeFetch {
+  /** The fetched record batches (the first may start before `from`; control batches included). */
+  readonly records: Buffer;
+  /** The log already checked every batch's frame and CRC (see LogFetchResult). */
+  readonly framesChecked: boolean;
+  /** The first offset wanted from these batches. */
+  readonly from: number;
+  /** The end (exclusive) of the range. */
+  readonly until: number;
+}
+
+/** What the parallel aggregation needs of a Kafka source (the `KAFKA_SCAN` property of the source). */
+export interface KafkaScanHandle {
+  /** The log client the source reads. */
+  readonly client: LogClient;
+  /** Rows per row batch. */
+  readonly batchRows: number;
+  /** The schema positions a decoder builds for a scan of these columns (all when undefined). */
+  decoderColumns(columns: readonly number[] | undefined): number[];
+}
+
+/** What the parallel aggregation needs of one Kafka scan partition (its `KAFKA_RANGE` property). */
+export interface KafkaRangeHandle {
+  readonly range: OffsetRange;
+  /** The range's fetch loop, as the scan runs it. */
+  fetches(opts: ScanOptions): AsyncGenerator<RangeFetch>;
+}
+
+/** The key of a Kafka source's {@link KafkaScanHandle}. */
+export const KAFKA_SCAN: unique symbol = Symbol("weir.kafkaScan");
+/** The key of a Kafka scan partition's {@link KafkaRangeHandle}. */
+export const KAFKA_RANGE: unique symbol = Symbol("weir.kafkaRange");
+
+/** The Kafka source's ScanSource, with its handle. */
+export type KafkaScanSource = ScanSource & { readonly [KAFKA_SCAN]: KafkaScanHandle };
+/** A Kafka scan partition, with its handle. */
+export type KafkaScanPartition = ScanPartition & { readonly [KAFKA_RANGE]: KafkaRangeHandle };
+
+/** The Kafka handle of a source, or undefined for other sources. */
+export function kafkaScanOf(source: ScanSource): KafkaScanHandle | undefined {
+  return (source as Partial<KafkaScanSource>)[KAFKA_SCAN];
+}
+
+/** The Kafka handle of a scan partition, or undefined for other sources' partitions. */
+export function kafkaRangeOf(partition: ScanPartition): KafkaRangeHandle | undefined {
+  return (partition as Partial<KafkaScanPartition>)[KAFKA_RANGE];
+}
 
 /** Tuning of a Kafka scan. */
 export interface KafkaSourceTuning {
@@ -72,17 +126,23 @@ export function createKafkaSource(client: LogClient, options: ReadonlyMap<string
   const what = s.kind === "subscribe" ? s.topics.join(", ") : s.kind === "subscribePattern" ? `pattern ${s.source}` : s.partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
   const fetchBytes = tuning.fetchBytes ?? o.fetchBytes ?? FETCH_BYTES_DEFAULT;
   const batchRows = Math.max(1, tuning.batchRows ?? BATCH_ROWS_DEFAULT);
-  return {
+  const decoderColumns = (columns: readonly number[] | undefined): number[] => [...(columns ?? (o.includeHeaders ? ALL_WITH_HEADERS : ALL))];
+  const source: KafkaScanSource = {
     description: `kafka [${what}]`,
     schema,
     async partitions(): Promise<ScanPartition[]> {
       const ranges = await planOffsetRanges(client, o);
-      return ranges.map((r) => ({
-        description: `${r.topic}-${r.partition} [${r.from}, ${r.until})`,
-        rows: (opts: ScanOptions) => scanRange(client, o, r, opts, fetchBytes, batchRows),
-      }));
+      return ranges.map(
+        (r): KafkaScanPartition => ({
+          description: `${r.topic}-${r.partition} [${r.from}, ${r.until})`,
+          rows: (opts: ScanOptions) => scanRange(client, o, r, opts, fetchBytes, decoderColumns(opts.columns), batchRows),
+          [KAFKA_RANGE]: { range: r, fetches: (opts: ScanOptions) => fetchRange(client, o, r, opts, fetchBytes) },
+        }),
+      );
     },
+    [KAFKA_SCAN]: { client, batchRows, decoderColumns },
   };
+  return source;
 }
 
 /** The last offset + 1 of the whole batches in `records`. */
@@ -107,8 +167,35 @@ function startFetch(client: LogClient, r: OffsetRange, offset: number, bytes: nu
   );
 }
 
-/** The rows of one offset range (see the module comment). */
-async function* scanRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange, opts: ScanOptions, fetchBytes: number, batchRows: number): AsyncGenerator<Row[]> {
+/** The rows of one offset range (see the module comment): its fetches, decoded. */
+async function* scanRange(
+  client: LogClient,
+  o: KafkaReadOptions,
+  r: OffsetRange,
+  opts: ScanOptions,
+  fetchBytes: number,
+  columns: readonly number[],
+  batchRows: number,
+): AsyncGenerator<Row[]> {
+  const signal = opts.signal;
+  const decoder = new RangeDecoder(columns, r.topic, r.partition, batchRows);
+  for await (const f of fetchRange(client, o, r, opts, fetchBytes)) {
+    for (const batch of decoder.decode(f)) {
+      yield batch;
+      if (isAborted(signal)) return;
+    }
+  }
+  if (isAborted(signal)) return;
+  const last = decoder.flush();
+  if (last !== null) yield last;
+}
+
+/**
+ * The fetch loop of one offset range: the fetches that cover it, in order, each holding whole
+ * record batches (the records to read are those in [from, until)). The next fetch is in flight
+ * while the caller handles one. Records removed since planning follow `failOnDataLoss`.
+ */
+export async function* fetchRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange, opts: ScanOptions, fetchBytes: number): AsyncGenerator<RangeFetch> {
   const bounds = pushedBounds(opts.filters ?? [], r.partition);
   if (bounds === null) return;
   let next = Math.max(r.from, bounds.fromOffset);
@@ -121,8 +208,6 @@ async function* scanRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange
     if (next >= until) return;
   }
   const signal = opts.signal;
-  const decoder = new RowDecoder(opts.columns ?? (o.includeHeaders ? ALL_WITH_HEADERS : ALL), r.topic, r.partition);
-  let out: Row[] = [];
   let pending = startFetch(client, r, next, fetchBytes);
   while (next < until) {
     if (isAborted(signal)) return;
@@ -149,29 +234,57 @@ async function* scanRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange
       break;
     }
     if (end < until) pending = startFetch(client, r, end, fetchBytes);
+    yield { records, framesChecked, from: next, until };
+    next = end;
+  }
+}
+
+/**
+ * Decodes an offset range's fetches, in order, into row batches of `batchRows` rows (a record
+ * batch may hold many more records than a row batch: they are handed out batchRows at a time),
+ * each marked with its records' topic, partition and offsets for error messages.
+ */
+export class RangeDecoder {
+  private readonly decoder: RowDecoder;
+  private out: Row[] = [];
+
+  constructor(
+    columns: readonly number[],
+    private readonly topic: string,
+    private readonly partition: number,
+    private readonly batchRows: number,
+  ) {
+    this.decoder = new RowDecoder(columns, topic, partition);
+  }
+
+  /** The full row batches of one fetch; rows that do not fill a batch wait for the next fetch (or {@link flush}). */
+  *decode(f: RangeFetch): Generator<Row[]> {
+    const { records, from, until } = f;
+    const decoder = this.decoder;
+    const batchRows = this.batchRows;
     let pos = 0;
     while (records.length - pos >= BATCH_HEADER_BYTES) {
       const at = pos;
       const baseOffset = readBatchHeader(records, at).baseOffset;
       pos += records.readInt32BE(at + 8) + BATCH_LOG_OVERHEAD;
       if (baseOffset >= until) break;
-      if (baseOffset + records.readInt32BE(at + LAST_OFFSET_DELTA) < next || isControlBatch(records.readInt16BE(at + ATTRIBUTES))) continue;
-      decoder.begin(records, at, framesChecked, next, until);
-      // A record batch may hold many more records than a row batch: hand them out batchRows at a time.
-      while (!decoder.next(out, batchRows)) {
-        yield sourced(out, r.topic, r.partition, decoder.offsets);
-        out = [];
-        if (isAborted(signal)) return;
-      }
-      if (out.length >= batchRows) {
-        yield sourced(out, r.topic, r.partition, decoder.offsets);
-        out = [];
-        if (isAborted(signal)) return;
-      }
+      if (baseOffset + records.readInt32BE(at + LAST_OFFSET_DELTA) < from || isControlBatch(records.readInt16BE(at + ATTRIBUTES))) continue;
+      decoder.begin(records, at, f.framesChecked, from, until);
+      while (!decoder.next(this.out, batchRows)) yield this.take();
+      if (this.out.length >= batchRows) yield this.take();
     }
-    next = end;
   }
-  if (out.length > 0) yield sourced(out, r.topic, r.partition, decoder.offsets);
+
+  /** The last rows, fewer than a batch, or null when there are none. */
+  flush(): Row[] | null {
+    return this.out.length > 0 ? this.take() : null;
+  }
+
+  private take(): Row[] {
+    const batch = sourced(this.out, this.topic, this.partition, this.decoder.offsets);
+    this.out = [];
+    return batch;
+  }
 }
 
 /** Marks a row batch with its records' topic, partition and offsets (for errors), and empties `offsets`. */
