@@ -13,6 +13,8 @@
 // Sessions.
 export { Weir } from "./engine/session.js";
 export type { ConnectSessionOptions, EmbeddedSessionOptions } from "./engine/session.js";
+export { RuntimeConfig } from "./engine/api/conf.js";
+export type { ConfValue, WatermarkPolicy } from "./engine/api/conf.js";
 
 // DataFrames, columns, functions, windows.
 export { DataFrame } from "./engine/api/dataframe.js";
@@ -43,6 +45,37 @@ export type {
   StreamingQueryStatus,
 } from "./engine/stream/progress.js";
 export type { ForeachBatchFunction, ForeachWriter, OutputMode } from "./engine/stream/sinks.js";
+export type {
+  FlatMapGroupsWithStateFunction,
+  FlatMapGroupsWithStateOptions,
+  GroupRow,
+  GroupState,
+  GroupStateOutputMode,
+  GroupStateTimeout,
+  JsonValue,
+  MapGroupsWithStateFunction,
+  MapGroupsWithStateOptions,
+} from "./engine/stream/group-state.js";
+
+// Pipelines for `weir run` and `weir replay` (docs/pipelines.md).
+export { definePipeline, readReplayMarker, replayPipeline, runPipeline } from "./pipeline/index.js";
+export type {
+  Pipeline,
+  PipelineContext,
+  PipelineEvent,
+  PipelineLogger,
+  PipelineReplayInfo,
+  PipelineReplaySummary,
+  PipelineResult,
+  PipelineRunSummary,
+  PipelineSessionOptions,
+  PipelineSpec,
+  ReplayOutputSummary,
+  ReplayPipelineOptions,
+  ReplayRange,
+  RunPipelineOptions,
+} from "./pipeline/index.js";
+export type { KafkaReplayRanges, ReplaySinkDecision, ReplaySinkRequest, StreamReplay } from "./engine/stream/replay.js";
 
 // Data types and their constructors.
 export {
@@ -81,6 +114,12 @@ export type { BrokerConfig } from "./broker/config.js";
 // Connectors.
 export { startHttpIngest, INGEST_ERRORS, IngestError } from "./connectors/http-ingest/index.js";
 export type { HttpIngest, HttpIngestOptions, IngestErrorKind } from "./connectors/http-ingest/index.js";
+export { defaultSlackMessage, sendWebhook, webhookSink } from "./connectors/webhook/index.js";
+export type { SlackBlock, SlackMessage, WebhookDelivery, WebhookDeliveryOptions, WebhookSinkOptions } from "./connectors/webhook/index.js";
+
+// The `weir dev` demo (docs/demo.md).
+export { DEV_LINES, startDev } from "./demo/index.js";
+export type { DevHandle, DevOptions, DevStats } from "./demo/index.js";
 
 // Errors.
 export { WeirError, isWeirError } from "./util/errors.js";

@@ -8,9 +8,12 @@ import { Command, CommanderError } from "commander";
 import { isWeirError } from "../util/errors.js";
 import { registerBroker } from "./commands/broker.js";
 import { registerConsume } from "./commands/consume.js";
+import { registerDev } from "./commands/dev.js";
 import { registerGroups } from "./commands/groups.js";
 import { registerOffsets } from "./commands/offsets.js";
 import { registerProduce } from "./commands/produce.js";
+import { registerReplay } from "./commands/replay.js";
+import { registerRun } from "./commands/run.js";
 import { registerTopics } from "./commands/topics.js";
 
 const require = createRequire(import.meta.url);
@@ -27,11 +30,14 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerBroker(program);
+  registerDev(program);
   registerGroups(program);
   registerTopics(program);
   registerOffsets(program);
   registerProduce(program);
   registerConsume(program);
+  registerRun(program);
+  registerReplay(program);
   return program;
 }
 

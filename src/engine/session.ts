@@ -21,8 +21,11 @@ import { DataFrame } from "./api/dataframe.js";
 import { DataFrameReader } from "./io/reader.js";
 import { MemorySource } from "./exec/memory-source.js";
 import { DataStreamReader } from "./stream/reader.js";
+import { runtimeConfigOf, type RuntimeConfig } from "./api/conf.js";
 import { streamsOf, type StreamingQueryManager } from "./stream/query.js";
+import { setStreamReplay, type StreamReplay } from "./stream/replay.js";
 import { memoryTables } from "./stream/sinks.js";
+import { ParallelRuntime, parallelSettings, setParallelRuntime, type ParallelSettings } from "./exec/parallel/pool.js";
 
 /** Options of {@link Weir.embedded}. */
 export interface EmbeddedSessionOptions {
@@ -33,6 +36,21 @@ export interface EmbeddedSessionOptions {
    * a running Broker (whose producer state is then shared too). The session leaves it open.
    */
   log?: LogManager | { readonly state: SharedLogState };
+  /** Replay mode (bounded Kafka streaming sources, redirected sinks): see src/engine/stream/replay.ts. */
+  replay?: StreamReplay;
+  /**
+   * Worker threads a batch aggregation over a Kafka topic may use: the partitions are decoded,
+   * filtered and partially aggregated on them, the log read and the results merged on the
+   * calling thread (docs/engine-internals.md, "Parallel aggregation"). Default: the machine's
+   * available parallelism (`os.availableParallelism()`); 0 runs every query on the calling
+   * thread. Results are the same either way.
+   */
+  parallelism?: number;
+  /**
+   * Fewest records (over the query's offset ranges) for which an aggregation uses the worker
+   * threads; smaller ones run on the calling thread. Default 100 000.
+   */
+  parallelMinRecords?: number;
 }
 
 /** Options of {@link Weir.connect}. */
@@ -43,13 +61,34 @@ export interface ConnectSessionOptions {
   clientId?: string;
   /** How long one operation may take, retries included; default 30 s. */
   operationTimeoutMs?: number;
+  /** Replay mode (bounded Kafka streaming sources, redirected sinks): see src/engine/stream/replay.ts. */
+  replay?: StreamReplay;
 }
 
 type FromRows = typeof DataFrame.fromRows;
 
+/** Refuses replay settings whose range is empty or not made of epoch milliseconds. */
+function checkReplay(replay: StreamReplay | undefined): void {
+  if (replay === undefined) return;
+  const { fromMs, toMs } = replay;
+  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs < 0) {
+    throw new WeirError("INVALID_ARGUMENT", `replay needs fromMs and toMs as milliseconds since the epoch, got ${String(fromMs)} and ${String(toMs)}`);
+  }
+  if (fromMs >= toMs) {
+    throw new WeirError("INVALID_ARGUMENT", `replay range is empty: fromMs (${new Date(fromMs).toISOString()}) must be before toMs (${new Date(toMs).toISOString()})`);
+  }
+}
+
+function withReplay(weir: Weir, replay: StreamReplay | undefined): Weir {
+  if (replay !== undefined) setStreamReplay(weir, replay);
+  return weir;
+}
+
 /** See the module comment. */
 export class Weir {
   private closed = false;
+  /** The worker threads of parallel aggregations (embedded sessions only). */
+  private parallel: ParallelRuntime | null = null;
 
   private constructor(
     private readonly client: LogClient | null,
@@ -62,15 +101,25 @@ export class Weir {
    * shares `log` (a LogManager or a running Broker), which it leaves open.
    */
   static async embedded(opts: EmbeddedSessionOptions): Promise<Weir> {
+    checkReplay(opts.replay);
+    const parallel = parallelSettings(opts.parallelism, opts.parallelMinRecords);
     const log = opts.log;
     if (log !== undefined) {
       const client = "state" in log ? EmbeddedLogClient.forBroker(log) : EmbeddedLogClient.share(log);
-      return new Weir(client, "embedded");
+      return withReplay(new Weir(client, "embedded").withParallelism(parallel), opts.replay);
     }
     if (opts.dataDir === undefined || opts.dataDir.trim() === "") {
       throw new WeirError("INVALID_ARGUMENT", "Weir.embedded needs a dataDir (where the log lives, created when missing) or a log to share");
     }
-    return new Weir(await EmbeddedLogClient.open({ dataDir: join(opts.dataDir) }), "embedded");
+    return withReplay(new Weir(await EmbeddedLogClient.open({ dataDir: join(opts.dataDir) }), "embedded").withParallelism(parallel), opts.replay);
+  }
+
+  /** Gives an embedded session its worker threads for parallel aggregations (started when a query first needs them). */
+  private withParallelism(settings: ParallelSettings): Weir {
+    const runtime = new ParallelRuntime(settings);
+    this.parallel = runtime;
+    setParallelRuntime(this.logClient(), runtime);
+    return this;
   }
 
   /** A session over the Kafka wire protocol (Weir brokers or Apache Kafka); IO when no broker answers. */
@@ -78,12 +127,13 @@ export class Weir {
     if (typeof opts.bootstrapServers !== "string" || opts.bootstrapServers.trim() === "") {
       throw new WeirError("INVALID_ARGUMENT", "Weir.connect needs bootstrapServers: host:port[,host:port...]");
     }
+    checkReplay(opts.replay);
     const client = await RemoteLogClient.connect({
       bootstrap: opts.bootstrapServers,
       ...(opts.clientId === undefined ? {} : { clientId: opts.clientId }),
       ...(opts.operationTimeoutMs === undefined ? {} : { operationTimeoutMs: opts.operationTimeoutMs }),
     });
-    return new Weir(client, "remote");
+    return withReplay(new Weir(client, "remote"), opts.replay);
   }
 
   /** A session without a log: files and in-memory data only (format "kafka" fails clearly). */
@@ -101,6 +151,11 @@ export class Weir {
   get readStream(): DataStreamReader {
     this.checkOpen();
     return new DataStreamReader(this);
+  }
+
+  /** Spark's `spark.conf`: per-session settings by Spark's names (see api/conf.ts for the keys Weir reads). */
+  get conf(): RuntimeConfig {
+    return runtimeConfigOf(this);
   }
 
   /** Spark's `spark.streams`: the session's streaming queries and listeners. */
@@ -144,11 +199,15 @@ export class Weir {
     return this.client;
   }
 
-  /** Stops the session's streaming queries, then closes the log client (and the log, when the session opened it). Idempotent. */
+  /**
+   * Stops the session's streaming queries, terminates its worker threads, then closes the log
+   * client (and the log, when the session opened it). Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     await streamsOf(this).stopAll();
     this.closed = true;
+    await this.parallel?.close();
     await this.client?.close();
   }
 

@@ -103,3 +103,25 @@ export const groupLimits = {
   /** Bytes read from __consumer_offsets per step while loading it at start. */
   offsetsLoadReadBytes: 1024 * 1024,
 } as const;
+
+/** Bounds and defaults of the webhook sink (src/connectors/webhook). */
+export const webhookLimits = {
+  /** Default time one POST may take, connecting included, before it counts as a failed attempt. */
+  requestTimeoutMsDefault: 10_000,
+  /** Longest per-POST timeout a caller may set. */
+  requestTimeoutMsMax: 300_000,
+  /** Default retries after a first failed attempt (5xx, 429, network error, timeout). */
+  retriesDefault: 3,
+  /** Most retries a caller may set. */
+  retriesMax: 20,
+  /** Default wait before the first retry; it doubles with each retry. */
+  backoffMsDefault: 500,
+  /** Default cap of one wait between attempts, Retry-After included. */
+  backoffMsMaxDefault: 30_000,
+  /** Largest cap a caller may set on one wait between attempts. */
+  backoffMsMax: 600_000,
+  /** Bytes of an error response's body kept for the error message. */
+  errorBodyBytesMax: 1024,
+  /** Largest JSON body of one notification (Slack refuses texts over 40 000 characters). */
+  bodyBytesMax: 1024 * 1024,
+} as const;

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import type { LogClient } from "../../../src/client/log-client.js";
 import { createKafkaSource } from "../../../src/engine/io/kafka-source.js";
-import { murmur2, partitionForKey, writeKafka, type KafkaWriteInput } from "../../../src/engine/io/kafka-sink.js";
+import { TopicPartitionsCache, murmur2, partitionForKey, writeKafka, type KafkaWriteInput } from "../../../src/engine/io/kafka-sink.js";
 import { BinaryType, IntegerType, LongType, StringType, arrayOf, field, struct, type Row, type StructType } from "../../../src/engine/types.js";
 import { batchesIn, readBatchHeader } from "../../../src/protocol/records/index.js";
 import { collect, embeddedFixture, readable, remoteFixture, type ClientFixture } from "./kafka-fixtures.js";
@@ -81,6 +81,7 @@ describe("Kafka writer: Spark's column rules", () => {
     await rejects(writeKafka(client, input(ok), opts({ topic: "t", "kafka.value.serializer": "x" })), "INVALID_ARGUMENT", /'value.serializer' is not supported/);
     await rejects(writeKafka(client, input(ok), opts({ topic: "t", "kafka.compression.type": "brotli" })), "INVALID_ARGUMENT", /kafka.compression.type must be one of none, gzip, snappy, lz4, zstd; got "brotli"/);
     await rejects(writeKafka(client, input(ok), opts({ topic: "t", "kafka.batch.size": "big" })), "INVALID_ARGUMENT", /kafka.batch.size/);
+    await rejects(writeKafka(client, input(ok), opts({ topic: "t", "kafka.metadata.max.age.ms": "-1" })), "INVALID_ARGUMENT", /kafka.metadata.max.age.ms must be a non-negative integer of milliseconds; got "-1"/);
   });
 });
 
@@ -93,6 +94,35 @@ for (const start of [embeddedFixture, remoteFixture]) {
       await f.client.createTopic("alt", 1);
     });
     after(() => f.stop());
+
+    it("with a partitions cache (a streaming sink's), asks for a topic's metadata once per kafka.metadata.max.age.ms", async () => {
+      await f.client.createTopic("cached", 2);
+      let asked = 0;
+      const counting = new Proxy(f.client, {
+        get(target, name, receiver) {
+          if (name === "describeTopics") {
+            return (names: readonly string[]) => {
+              asked++;
+              return target.describeTopics(names);
+            };
+          }
+          const v = Reflect.get(target, name, receiver) as unknown;
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const schema = struct([field("key", StringType), field("value", StringType)]);
+      const rows: Row[] = [["a", "1"], ["b", "2"]];
+      const cache = new TopicPartitionsCache();
+      for (let i = 0; i < 3; i++) assert.equal((await writeKafka(counting, input(schema, [rows]), opts({ topic: "cached" }), cache)).records, 2);
+      assert.equal(asked, 1);
+      for (let i = 0; i < 2; i++) await writeKafka(counting, input(schema, [rows]), opts({ topic: "cached", "kafka.metadata.max.age.ms": "0" }), cache);
+      assert.equal(asked, 3);
+      await writeKafka(counting, input(schema, [rows]), opts({ topic: "cached" }));
+      assert.equal(asked, 4, "without a cache every write asks");
+      const back = await readAll(f.client, "cached");
+      assert.equal(back.length, 12);
+      for (const row of back) assert.equal(row[3], partitionForKey(Buffer.from(row[0] as string), 2));
+    });
 
     it("writes key/value records (string or binary), keys partitioned by murmur2, and counts them", async () => {
       await f.client.createTopic("kv", 4);
