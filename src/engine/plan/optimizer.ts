@@ -334,7 +334,7 @@ export function scanFilters(scan: Extract<LogicalPlan, { kind: "scan" }>): Expr[
 }
 
 /** Applies `f` to every expression a node holds (whole expressions; aggregates and window functions included). */
-function mapAllExprs(p: LogicalPlan, f: (e: RExpr) => RExpr): LogicalPlan {
+export function mapAllExprs(p: LogicalPlan, f: (e: RExpr) => RExpr): LogicalPlan {
   const named = (xs: readonly NamedExpr[]): NamedExpr[] => xs.map((x) => ({ expr: f(x.expr), attr: x.attr }));
   switch (p.kind) {
     case "project":

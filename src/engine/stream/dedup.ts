@@ -25,7 +25,7 @@ import { compile, ordinals } from "../exec/bind.js";
 import type { Row } from "../types.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import { eventTimeColumnOf, eventTimeValue, type EventTimeMark } from "./event-time.js";
-import type { StatefulBatchContext, StatefulOperator, StatefulResult } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores } from "./operators.js";
 import { stateKeyEncoder, statePartitionOf } from "./state-keys.js";
 
 type DedupNode = Extract<LogicalPlan, { kind: "dedup" }>;
@@ -136,13 +136,7 @@ export class StreamingDeduplicate implements StatefulOperator {
         },
       };
     } catch (e) {
-      for (const s of stores) {
-        try {
-          s.abort();
-        } catch {
-          // already committed or aborted
-        }
-      }
+      abortStores(stores);
       throw e;
     }
   }

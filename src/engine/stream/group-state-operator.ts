@@ -27,7 +27,7 @@ import type { Row } from "../types.js";
 import { groupRows, keyToPlain } from "./group-state-exec.js";
 import { callGroupFunction, GroupStateImpl, NO_TIMESTAMP, plainToRow, rowToPlain, statePartitionOf, type JsonValue } from "./group-state.js";
 import { eventTimeIds } from "./join-plan.js";
-import type { StatefulBatchContext, StatefulOperator, StatefulResult } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores } from "./operators.js";
 
 type GroupStateNode = Extract<LogicalPlan, { kind: "flatMapGroupsWithState" }>;
 
@@ -179,13 +179,7 @@ export class StatefulGroupState implements StatefulOperator {
         },
       };
     } catch (e) {
-      for (const s of stores) {
-        try {
-          s.abort();
-        } catch {
-          // already committed or aborted
-        }
-      }
+      abortStores(stores);
       throw e;
     }
   }

@@ -26,7 +26,7 @@ import type { Row } from "../types.js";
 import { stateKeyEncoder, statePartitionOf } from "./group-state.js";
 import { planStreamJoin, stateValueWatermark, type JoinSidePlan } from "./join-plan.js";
 import { decodeRow, JoinPartitionState, type JoinSide } from "./join-state.js";
-import type { StatefulBatchContext, StatefulOperator, StatefulResult } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores } from "./operators.js";
 
 type JoinNode = Extract<LogicalPlan, { kind: "join" }>;
 
@@ -241,13 +241,7 @@ export class StreamStreamJoin implements StatefulOperator {
         outputWatermarkMs: stateBounds.length === 0 ? watermarkMs : Math.min(watermarkMs, ...stateBounds),
       };
     } catch (e) {
-      for (const s of stores) {
-        try {
-          s.abort();
-        } catch {
-          // already committed or aborted
-        }
-      }
+      abortStores(stores);
       throw e;
     }
   }

@@ -17,6 +17,7 @@ import { fromJsonVariant, fromJsonVariantOf, isFromJson } from "../functions/jso
 import { referencedIds, transformUp, type NamedExpr, type RExpr } from "../plan/expressions.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import { planChildren } from "../plan/logical.js";
+import { mapAllExprs } from "../plan/optimizer.js";
 import { MalformedRecords } from "../io/parse-mode.js";
 import { isStreamingRelation, type StreamingRelation } from "./source.js";
 
@@ -94,7 +95,7 @@ export function fromJsonSources(plan: LogicalPlan, lineage: RelationLineage): Se
     return e;
   };
   const walk = (p: LogicalPlan): void => {
-    mapNodeExprs(p, (e) => transformUp(e, visit));
+    mapAllExprs(p, (e) => transformUp(e, visit));
     planChildren(p).forEach(walk);
   };
   walk(plan);
@@ -129,29 +130,7 @@ export function bindMalformedCounters(p: LogicalPlan, lineage: RelationLineage, 
     changed = true;
     return { ...e, fn: fromJsonVariant(v.keep, v.bytesInput, e.dataType, counts.perSource[rel]) };
   };
-  const out = mapNodeExprs(p, (e) => transformUp(e, bind));
+  const out = mapAllExprs(p, (e) => transformUp(e, bind));
   return changed ? out : p;
 }
 
-/** A node with `f` applied to each of its own expressions. */
-function mapNodeExprs(p: LogicalPlan, f: (e: RExpr) => RExpr): LogicalPlan {
-  const named = (list: readonly NamedExpr[]): NamedExpr[] => list.map((n) => ({ expr: f(n.expr), attr: n.attr }));
-  switch (p.kind) {
-    case "project":
-      return { ...p, list: named(p.list) };
-    case "filter":
-      return { ...p, condition: f(p.condition) };
-    case "aggregate":
-      return { ...p, keys: named(p.keys), aggs: named(p.aggs) };
-    case "window":
-      return { ...p, exprs: named(p.exprs) };
-    case "generate":
-      return { ...p, arg: f(p.arg) };
-    case "join":
-      return p.condition === null ? p : { ...p, condition: f(p.condition) };
-    case "sort":
-      return { ...p, keys: p.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
-    default:
-      return p;
-  }
-}

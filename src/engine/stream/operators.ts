@@ -15,6 +15,7 @@
  * fingerprint in {@link describeStatefulNode}, and build it in {@link createStatefulOperator}.
  */
 import { WeirError } from "../../util/errors.js";
+import type { StateStore } from "../state/store.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import { simpleString } from "../types.js";
 import { planString } from "../plan/names.js";
@@ -140,5 +141,16 @@ export function createStatefulOperator(node: LogicalPlan, env: StatefulOperatorE
       return new StatefulGroupState(node, env.numPartitions, (p) => env.providers(env.operatorId, p));
     default:
       throw new WeirError("EXECUTION", `no stateful streaming operator for a ${node.kind} node`);
+  }
+}
+
+/** Aborts every store of a batch that failed (a store already committed or aborted is left as it is). */
+export function abortStores(stores: readonly StateStore[]): void {
+  for (const s of stores) {
+    try {
+      s.abort();
+    } catch {
+      // already committed or aborted
+    }
   }
 }

@@ -29,7 +29,7 @@ import { physicalPlan } from "../plan/physical.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import type { Row } from "../types.js";
 import type { EventTimeMark } from "./event-time.js";
-import type { StatefulBatchContext, StatefulOperator, StatefulResult } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores } from "./operators.js";
 import type { OutputMode } from "./sinks.js";
 import { stateKeyEncoder, statePartitionOf } from "./state-keys.js";
 
@@ -167,13 +167,7 @@ export class StreamingSessionWindow implements StatefulOperator {
         },
       };
     } catch (e) {
-      for (const s of stores) {
-        try {
-          s.abort();
-        } catch {
-          // already committed or aborted
-        }
-      }
+      abortStores(stores);
       throw e;
     }
   }
