@@ -422,6 +422,9 @@ const regexpReplace = scalar({
 
 /** Java's String.split(regex, limit) with Spark's limit handling (limit <= 0: no limit, trailing empty strings kept). */
 export function javaSplit(s: string, re: RegExp, limit: number): string[] {
+  // One plain character (" ", ","): without a limit, String#split gives Java's result (leading and
+  // trailing empty strings kept) without a regular-expression loop.
+  if (limit <= 0 && re.source.length === 1 && !re.ignoreCase && !"\\^$.|?*+()[]{}".includes(re.source) && !/[\uD800-\uDFFF]/.test(re.source)) return s.split(re.source);
   if (re.source === "(?:)") {
     const chars = Array.from(s);
     if (limit > 0 && chars.length > limit) return [...chars.slice(0, limit - 1), chars.slice(limit - 1).join("")];

@@ -189,7 +189,7 @@ export class MicroBatchExecutor {
       this.lateEventsWatermarkMs = facts.previousOffsets?.batchWatermarkMs ?? 0;
       this.committed = withInitial(decision.startOffsets);
       const t = Date.now();
-      await this.runBatch(decision.entry, t, { latestOffset: 0, wal: null }, signal);
+      await this.runBatch(decision.entry, t, { latestOffset: 0, wal: null, walWriteMs: 0 }, signal);
       if (this.cfg.trigger.kind === "once") return;
     }
     if (this.cfg.trigger.kind === "availableNow") for (const s of this.sources) await s.prepareForAvailableNow();
@@ -211,9 +211,9 @@ export class MicroBatchExecutor {
         // re-runs exactly these ranges); reading the batch and running its stateful operators
         // need not wait for it, so the log's fsync overlaps them (runBatch waits before the sink).
         const w0 = Date.now();
-        const wal = cp.writeOffsets(entry).then(() => Date.now() - w0);
+        const wal = cp.writeOffsets(entry);
         wal.catch(() => undefined);
-        await this.runBatch(entry, triggerStart, { latestOffset: latestOffsetMs, wal }, signal);
+        await this.runBatch(entry, triggerStart, { latestOffset: latestOffsetMs, wal, walWriteMs: Date.now() - w0 }, signal);
         if (trigger.kind === "once") break;
       } else {
         this.lastIdleTrigger = triggerNumber;
@@ -231,10 +231,10 @@ export class MicroBatchExecutor {
   }
 
   /**
-   * Runs one batch whose offsets are logged (`times.wal`: being logged; resolves with the ms it
-   * took; null: logged before), then commits it.
+   * Runs one batch whose offsets are logged (`times.wal`: being logged, `walWriteMs` spent so far
+   * writing them; null: logged before), then commits it.
    */
-  private async runBatch(entry: OffsetSeqEntry, triggerStart: number, times: { latestOffset: number; wal: Promise<number> | null }, signal: AbortSignal): Promise<void> {
+  private async runBatch(entry: OffsetSeqEntry, triggerStart: number, times: { latestOffset: number; wal: Promise<void> | null; walWriteMs: number }, signal: AbortSignal): Promise<void> {
     const batchId = entry.batchId;
     this.events.onStatus("Processing new data", true, true);
     const durable: Promise<void>[] = (this.durable = []);
@@ -258,7 +258,10 @@ export class MicroBatchExecutor {
       this.outputWatermarks = new Map();
       const plan = await this.bindBatch(sp.plan, bounded, stats, stateProgress, ctx);
       const planningMs = Date.now() - q0;
-      const walCommitMs = times.wal === null ? 0 : await times.wal;
+      // walCommit: the time the batch spent on the offsets log (writing it, then waiting for its fsync).
+      const w1 = Date.now();
+      if (times.wal !== null) await times.wal;
+      const walCommitMs = times.walWriteMs + (Date.now() - w1);
       const a0 = Date.now();
       const outputRows = await this.cfg.sink.addBatch(batchId, this.cfg.frame.withPlan(plan), this.cfg.outputMode);
       const addBatchMs = Date.now() - a0;

@@ -233,8 +233,10 @@ interface RowPass {
   readonly lateUs: number;
   readonly late: GroupIndex<true>;
   readonly newLateKey: () => true;
-  readonly index: GroupIndex<BatchGroup>;
-  readonly newGroup: (norm: readonly unknown[]) => BatchGroup;
+  /** The states of each group by its key (the group itself is in the batch's list). */
+  readonly index: GroupIndex<unknown[]>;
+  /** Makes the group of the current row's key; returns its states. */
+  readonly newGroup: (norm: readonly unknown[]) => unknown[];
   readonly accs: readonly Accumulator[];
   readonly argFns: readonly Evaluator[][];
   readonly filterFns: readonly (Evaluator | null)[];
@@ -268,7 +270,7 @@ function aggregateRows(batch: readonly Row[], p: RowPass): void {
         continue;
       }
     }
-    const states = index.find(raw, p.newGroup).states;
+    const states = index.find(raw, p.newGroup);
     for (let i = 0; i < na; i++) {
       const keep = filterFns[i];
       if (keep !== null && keep(row) !== true) continue;
@@ -367,14 +369,15 @@ export class StatefulAggregation implements StatefulOperator {
     const raw = new Array<unknown>(nk);
     const args = argFns.map((fs) => new Array<unknown>(fs.length));
     const groups: BatchGroup[] = [];
-    const index = new GroupIndex<BatchGroup>(this.norms);
+    // The index leads a row straight to its group's states (one object fewer to reach per row).
+    const index = new GroupIndex<unknown[]>(this.norms);
     // Keys compared as they are (no normaliser) are their own normalised values.
     const plain = this.norms.every((n) => n === null);
-    const newGroup = (norm: readonly unknown[]): BatchGroup => {
+    const newGroup = (norm: readonly unknown[]): unknown[] => {
       const keys = raw.slice();
       const g: BatchGroup = { keys, norm: plain ? keys : norm.slice(), states: accs.map((a) => a.init()) };
       groups.push(g);
-      return g;
+      return g.states;
     };
     // Spark drops late rows in StateStoreSaveExec, after the partial aggregation and the shuffle: it
     // sees (and counts) one row per late key of the batch.

@@ -44,6 +44,9 @@ const cases: [string, unknown[], unknown][] = [
   ["split", ["a,b,,c,,", ","], ["a", "b", "", "c", "", ""]],
   ["split", ["", ","], [""]],
   ["split", [",a", ","], ["", "a"]],
+  ["split", [" a  b ", " "], ["", "a", "", "b", ""]],
+  ["split", ["a,b,c", ",", 2], ["a", "b,c"]],
+  ["split", ["xAyaz", "(?i)a"], ["x", "y", "z"]],
   ["regexp_count", ["Steven Jones and Stephen Smith are the best players", "Ste(v|ph)en"], 2],
   // Regression: a character above U+FFFF (two UTF-16 units) is one character, as in Java.
   ["like", ["😀", "_"], true],
