@@ -87,6 +87,12 @@ export interface KafkaSourceTuning {
   fetchBytes?: number;
   /** Rows per yielded batch (default the engine's BATCH_ROWS, 1 024). */
   batchRows?: number;
+  /**
+   * The offset ranges, planned already (a streaming batch's, from its offsets log): the scan
+   * reads exactly these and asks the log nothing to plan them; records removed since are found
+   * by the fetches and follow `failOnDataLoss` there. Default: planned from the options.
+   */
+  ranges?: readonly OffsetRange[];
 }
 
 const ALL = [KEY, VALUE, TOPIC, PARTITION, OFFSET, TIMESTAMP, TIMESTAMP_TYPE];
@@ -131,7 +137,7 @@ export function createKafkaSource(client: LogClient, options: ReadonlyMap<string
     description: `kafka [${what}]`,
     schema,
     async partitions(): Promise<ScanPartition[]> {
-      const ranges = await planOffsetRanges(client, o);
+      const ranges = tuning.ranges ?? (await planOffsetRanges(client, o));
       return ranges.map(
         (r): KafkaScanPartition => ({
           description: `${r.topic}-${r.partition} [${r.from}, ${r.until})`,

@@ -23,7 +23,7 @@ import type { LogClient, LogTopicPartition } from "../../client/log-client.js";
 import { WeirError } from "../../util/errors.js";
 import { MemorySource } from "../exec/memory-source.js";
 import { lowerCaseOptions, parseKafkaReadOptions, tpKey, type KafkaReadOptions } from "../io/kafka-options.js";
-import { assignedPartitions, planOffsetRanges } from "../io/kafka-plan.js";
+import { assignedPartitions, planOffsetRanges, type OffsetRange } from "../io/kafka-plan.js";
 import { createKafkaSource, kafkaSchema } from "../io/kafka-source.js";
 import type { ScanSource } from "../source.js";
 import type { StructType } from "../types.js";
@@ -297,19 +297,25 @@ export class KafkaStreamSource implements StreamSource {
     const assign: Record<string, number[]> = {};
     const from: Record<string, Record<string, number>> = {};
     const until: Record<string, Record<string, number>> = {};
+    const ranges: OffsetRange[] = [];
     for (const [k, e] of end) {
       const s = start.get(k)?.offset ?? this.earliest.get(k) ?? -2;
       if (s === e.offset) continue;
       (assign[e.topic] ??= []).push(e.partition);
       (from[e.topic] ??= {})[String(e.partition)] = s;
       (until[e.topic] ??= {})[String(e.partition)] = e.offset;
+      ranges.push({ topic: e.topic, partition: e.partition, from: s, until: e.offset });
     }
-    if (Object.keys(assign).length === 0) return new MemorySource(this.schema, []);
+    if (ranges.length === 0) return new MemorySource(this.schema, []);
     const options = new Map(this.passThrough);
     options.set("assign", JSON.stringify(assign));
     options.set("startingoffsets", JSON.stringify(from));
     options.set("endingoffsets", JSON.stringify(until));
-    return createKafkaSource(this.client, options);
+    // The ranges are known (they are the batch's, as logged): the scan need not plan them again,
+    // which costs a metadata and two ListOffsets requests per batch. An offset still to resolve
+    // (-2: earliest) leaves the planning to the scan.
+    const known = ranges.every((r) => r.from >= 0);
+    return createKafkaSource(this.client, options, known ? { ranges } : {});
   }
 
   reportLatestOffset(): SourceOffset {

@@ -38,7 +38,7 @@ import { physicalPlan } from "../plan/physical.js";
 import { planString } from "../plan/names.js";
 import type { DataType, Row } from "../types.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
-import type { StatefulBatchContext, StatefulOperator, StatefulResult } from "./operators.js";
+import { abortStores, type StatefulBatchContext, type StatefulOperator, type StatefulResult } from "./operators.js";
 import type { StateOperatorProgress } from "./progress.js";
 
 type AggregateNode = Extract<LogicalPlan, { kind: "aggregate" }>;
@@ -282,6 +282,31 @@ function aggregateRows(batch: readonly Row[], p: RowPass): void {
   }
 }
 
+/**
+ * Hands every row batch of `streams` to `visit`, one stream after the other (so batches reach it
+ * in the order a plain loop gives), but with every stream's first batch asked for at once: a
+ * micro-batch of a few hundred records per partition is mostly waiting for its fetches, which
+ * then overlap instead of following each other. At most one batch per stream is read ahead.
+ */
+async function forEachBatch(streams: readonly AsyncIterable<Row[]>[], visit: (batch: Row[]) => void): Promise<void> {
+  const iterators = streams.map((s) => s[Symbol.asyncIterator]());
+  const firsts = iterators.map((it) => it.next());
+  // Handled here; each is awaited (and its failure thrown) in its stream's turn.
+  for (const f of firsts) f.catch(() => undefined);
+  let current = 0;
+  try {
+    for (; current < iterators.length; current++) {
+      for (let r = await firsts[current]; r.done !== true; r = await iterators[current].next()) visit(r.value);
+    }
+  } finally {
+    // After a failure, the streams not read to their end are closed (their fetches stopped).
+    for (let i = current + 1; i < iterators.length; i++) {
+      await firsts[i].catch(() => undefined);
+      await iterators[i].return?.().catch(() => undefined);
+    }
+  }
+}
+
 /** The state of every partition at one version as live groups (see the module comment). */
 interface GroupCache {
   readonly version: number;
@@ -389,7 +414,7 @@ export class StatefulAggregation implements StatefulOperator {
     };
     const streams = await physical.open({ signal });
     const pass: RowPass = { keyFns, raw, eventTimeKey: dropsLate ? this.eventTimeKey : null, lateUs, late, newLateKey, index, newGroup, accs, argFns, filterFns, args };
-    for (const s of streams) for await (const batch of s) aggregateRows(batch, pass);
+    await forEachBatch(streams, (batch) => aggregateRows(batch, pass));
 
     const t0 = Date.now();
     const stores: StateStore[] = await Promise.all(this.providers.map((p) => p.load(batchId)));
@@ -458,7 +483,7 @@ export class StatefulAggregation implements StatefulOperator {
       const durable = Promise.allSettled(commits).then((results) => {
         const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
         if (failed !== undefined) {
-          abortAll(stores);
+          abortStores(stores);
           throw failed.reason;
         }
         progress.commitTimeMs = Date.now() - t2;
@@ -473,19 +498,8 @@ export class StatefulAggregation implements StatefulOperator {
       durable.catch(() => undefined);
       return { rows: out, progress, durable };
     } catch (e) {
-      abortAll(stores);
+      abortStores(stores);
       throw e;
-    }
-  }
-}
-
-/** Drops the uncommitted changes of every store (a store that committed keeps its version). */
-function abortAll(stores: readonly StateStore[]): void {
-  for (const s of stores) {
-    try {
-      s.abort();
-    } catch {
-      // already committed or aborted
     }
   }
 }
