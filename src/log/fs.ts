@@ -69,6 +69,18 @@ export interface LogFs {
   exists(path: string): boolean;
   /** Makes the directory's entries (creates, renames, unlinks) durable. */
   fsyncDir(dir: string): Promise<void>;
+  /**
+   * Creates `path` (emptied when it exists), writes all of `data` and resolves once the bytes are
+   * durable (the file's directory entry is not: see {@link fsyncDir}). For small files written
+   * whole (checkpoints, state deltas); the real filesystem does every step off the event loop.
+   */
+  writeSynced(path: string, data: Buffer): Promise<void>;
+  /**
+   * Removes the names `paths`, in the background where the platform allows (the real filesystem
+   * on the thread pool: an unlink can wait for the journal behind other fsyncs), for cleanup that
+   * nothing waits for. A name already gone is not an error. Resolves once all are removed.
+   */
+  unlinkAll(paths: readonly string[]): Promise<void>;
 }
 
 /** Wraps a failed filesystem call in a WeirError IO that names the call and the path. */
@@ -205,23 +217,72 @@ export class NodeFs implements LogFs {
     return this.stat(path) !== null;
   }
 
+  // The directory is opened and closed on the thread pool too: with other fsyncs in flight an
+  // open can wait for the filesystem's journal, which must not stall the event loop.
   async fsyncDir(dir: string): Promise<void> {
     let fd: number;
     try {
-      fd = nodeFs.openSync(dir, nodeFs.constants.O_RDONLY);
+      fd = await call<number>((cb) => nodeFs.open(dir, nodeFs.constants.O_RDONLY, cb));
     } catch (e) {
       throw ioError("open", dir, e);
     }
     try {
-      await new Promise<void>((resolve, reject) => nodeFs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      await call<void>((cb) => nodeFs.fsync(fd, cb));
     } catch (e) {
       // Some platforms (Windows) cannot fsync a directory; their rename is durable on its own.
       const code = (e as { code?: unknown }).code;
       if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL") throw ioError("fsync", dir, e);
     } finally {
-      nodeFs.closeSync(fd);
+      await closeQuietly(fd);
     }
   }
+
+  async unlinkAll(paths: readonly string[]): Promise<void> {
+    const results = await Promise.allSettled(paths.map((p) => call<void>((cb) => nodeFs.unlink(p, cb)).catch((e: unknown) => {
+      if ((e as { code?: unknown }).code !== "ENOENT") throw ioError("unlink", p, e);
+    })));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  // Creating a file is the step most likely to wait for the journal behind other fsyncs (a
+  // synchronous open measured ~20 % of a streaming query's main thread at 40 batches/s), so
+  // every step runs on the thread pool.
+  async writeSynced(path: string, data: Buffer): Promise<void> {
+    const { O_WRONLY, O_CREAT, O_TRUNC } = nodeFs.constants;
+    let fd: number;
+    try {
+      fd = await call<number>((cb) => nodeFs.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644, cb));
+    } catch (e) {
+      throw ioError("open", path, e);
+    }
+    try {
+      for (let done = 0; done < data.length; ) {
+        const from = done;
+        done += await call<number>((cb) => nodeFs.write(fd, data, from, data.length - from, from, cb)).catch((e: unknown) => {
+          throw ioError("write", path, e);
+        });
+      }
+      await call<void>((cb) => nodeFs.fdatasync(fd, cb)).catch((e: unknown) => {
+        throw ioError("fsync", path, e);
+      });
+    } catch (e) {
+      await closeQuietly(fd);
+      throw e;
+    }
+    const err = await closeQuietly(fd);
+    if (err !== null) throw ioError("close", path, err);
+  }
+}
+
+/** A node:fs callback call as a promise. */
+function call<T>(start: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value))));
+}
+
+/** Closes `fd` on the thread pool; resolves with the error instead of rejecting. */
+function closeQuietly(fd: number): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) => nodeFs.close(fd, (err) => resolve(err)));
 }
 
 function wrap<T>(op: string, path: string, fn: () => T): T {
@@ -238,13 +299,7 @@ function wrap<T>(op: string, path: string, fn: () => T): T {
  */
 export async function writeFileDurably(fs: LogFs, path: string, data: Buffer): Promise<void> {
   const tmp = `${path}.tmp`;
-  const f = fs.open(tmp, "truncate");
-  try {
-    f.append(data);
-    await f.fsync();
-  } finally {
-    f.close();
-  }
+  await fs.writeSynced(tmp, data);
   fs.rename(tmp, path);
   await fs.fsyncDir(dirname(path));
 }

@@ -381,6 +381,23 @@ export class MemoryFs implements LogFs {
     return this.stat(path) !== null;
   }
 
+  /** Unlinks each name that exists, at once and in order (each a crash point, as `unlink`). */
+  async unlinkAll(paths: readonly string[]): Promise<void> {
+    for (const p of paths) if (this.exists(p)) this.unlink(p);
+    return Promise.resolve();
+  }
+
+  /** Open ("truncate"), append, fsync, close: the same steps, and crash points, as the real one. */
+  async writeSynced(path: string, data: Buffer): Promise<void> {
+    const f = this.open(path, "truncate");
+    try {
+      f.append(data);
+      await f.fsync();
+    } finally {
+      f.close();
+    }
+  }
+
   fsyncDir(dir: string): Promise<void> {
     const d = this.norm(dir);
     try {

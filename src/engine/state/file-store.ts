@@ -141,21 +141,21 @@ export class FileStateStoreProvider implements StateStoreProvider {
   /**
    * Deletes the files no longer needed to load any of the newest `retain` versions (Spark's
    * minBatchesToRetain): snapshots older than the newest snapshot at or below the oldest retained
-   * version, and the deltas up to that snapshot. Returns how many files it deleted.
+   * version, and the deltas up to that snapshot. Resolves once they are gone; the files are
+   * chosen at once (a later commit's files are never among them).
    */
-  purge(retain: number): number {
+  async purge(retain: number): Promise<void> {
     checkCount("retain", retain, 1);
     const files = this.list();
     const oldestRetained = files.newest - retain + 1;
     const floor = files.snapshots.filter((v) => v <= oldestRetained).at(-1);
-    if (floor === undefined) return 0;
+    if (floor === undefined) return;
     const doomed = [
       ...files.snapshots.filter((v) => v < floor).map((v) => this.snapshotPath(v)),
       ...[...files.deltas].filter((v) => v <= floor).map((v) => this.deltaPath(v)),
       ...files.temporaries.filter((t) => t.version <= floor).map((t) => join(this.dir, t.name)),
     ];
-    for (const path of doomed) this.fs.unlink(path);
-    return doomed.length;
+    await this.fs.unlinkAll(doomed);
   }
 
   /** Lists the directory; unknown files are refused rather than ignored. */

@@ -49,6 +49,9 @@ export interface StateStore {
 export interface StateStoreProvider {
   /** Loads `version` (0: empty). A version that was never committed is an error naming the missing file. */
   load(version: number): Promise<StateStore>;
-  /** Deletes files no longer needed to load any of the newest `retain` versions. */
-  purge(retain: number): void;
+  /**
+   * Deletes files no longer needed to load any of the newest `retain` versions, in the background
+   * (nothing need wait for it; a file left by a failed purge goes with the next).
+   */
+  purge(retain: number): Promise<void>;
 }

@@ -24,7 +24,7 @@
  * content: a stale sidecar is removed, durably, before anything else is written.
  */
 import { basename, dirname, join } from "node:path";
-import type { LogFile, LogFs } from "../../log/fs.js";
+import type { LogFs } from "../../log/fs.js";
 import { WeirError } from "../../util/errors.js";
 
 /** Hadoop's default chunk size (`file.bytes-per-checksum`); Spark's sidecars use it. */
@@ -136,19 +136,9 @@ export function readCheckpointFile(fs: LogFs, path: string): Buffer {
 
 /** Writes each `[path, data]` to its path and fsyncs them all at once (the fsyncs overlap on the thread pool). */
 async function writeSynced(fs: LogFs, files: readonly (readonly [string, Buffer])[]): Promise<void> {
-  const open: LogFile[] = [];
-  try {
-    for (const [path, data] of files) {
-      const f = fs.open(path, "truncate");
-      open.push(f);
-      f.append(data);
-    }
-    // Every fsync settles before any handle closes (LogFile.close's contract), even when one fails.
-    const synced = await Promise.allSettled(open.map((f) => f.fsync()));
-    for (const r of synced) if (r.status === "rejected") throw r.reason;
-  } finally {
-    for (const f of open) f.close();
-  }
+  // Every write settles before this returns, even when one fails.
+  const synced = await Promise.allSettled(files.map(([path, data]) => fs.writeSynced(path, data)));
+  for (const r of synced) if (r.status === "rejected") throw r.reason;
 }
 
 /** Writes checkpoint file `path` and its sidecar, atomically and durably (see the module comment). */

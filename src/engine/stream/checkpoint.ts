@@ -25,7 +25,7 @@ import { join } from "node:path";
 import type { LogFs } from "../../log/fs.js";
 import { assert } from "../../util/assert.js";
 import { WeirError } from "../../util/errors.js";
-import { checkpointCorrupt as corrupt, readCheckpointFile, removeCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";
+import { checkpointCorrupt as corrupt, checksumPathOf, readCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";
 
 /** One source's offsets as its JSON (for Kafka `{"topic":{"0":23}}`); null when it has none yet (Spark's "-"). */
 export type SourceOffset = Record<string, unknown> | unknown[] | string | number | boolean | null;
@@ -346,20 +346,21 @@ export class Checkpoint {
     await writeCheckpointFile(this.fs, this.paths.commit(entry.batchId), Buffer.from(`${VERSION_LINE}\n${JSON.stringify({ nextBatchWatermarkMs: entry.nextBatchWatermarkMs })}`));
   }
 
-  /** Deletes offsets and commits (with their checksums) older than the newest `retain` batches (Spark's minBatchesToRetain). */
-  purge(retain: number = MIN_BATCHES_TO_RETAIN): number {
-    let removed = 0;
+  /**
+   * Deletes offsets and commits older than the newest `retain` batches (Spark's
+   * minBatchesToRetain), in the background: the files first, then their checksum files (a
+   * checksum file alone is ignored). Resolves with the number of entries removed.
+   */
+  async purge(retain: number = MIN_BATCHES_TO_RETAIN): Promise<number> {
+    const doomed: string[] = [];
     for (const dir of [this.paths.offsetsDir, this.paths.commitsDir]) {
       const ids = batchIds(this.fs, dir);
       const newest = ids.at(-1);
       if (newest === undefined) continue;
-      for (const id of ids) {
-        if (id <= newest - retain) {
-          removeCheckpointFile(this.fs, join(dir, String(id)));
-          removed++;
-        }
-      }
+      for (const id of ids) if (id <= newest - retain) doomed.push(join(dir, String(id)));
     }
-    return removed;
+    await this.fs.unlinkAll(doomed);
+    await this.fs.unlinkAll(doomed.map(checksumPathOf));
+    return doomed.length;
   }
 }

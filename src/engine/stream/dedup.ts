@@ -25,7 +25,7 @@ import { compile, ordinals } from "../exec/bind.js";
 import type { Row } from "../types.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import { eventTimeColumnOf, eventTimeValue, type EventTimeMark } from "./event-time.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, purgeOldState } from "./operators.js";
 import { stateKeyEncoder, statePartitionOf } from "./state-keys.js";
 
 type DedupNode = Extract<LogicalPlan, { kind: "dedup" }>;
@@ -116,7 +116,7 @@ export class StreamingDeduplicate implements StatefulOperator {
       const t2 = Date.now();
       const metrics = stores.map((s) => s.metrics());
       for (const s of stores) await s.commit();
-      for (const p of this.providers) p.purge(100);
+      purgeOldState(this.providers, ctx.batchId);
       const sum = (f: (m: (typeof metrics)[number]) => number): number => metrics.reduce((a, m) => a + f(m), 0);
       return {
         rows: out,

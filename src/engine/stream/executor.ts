@@ -112,6 +112,8 @@ export class MicroBatchExecutor {
   private jsonSources = new Set<number>();
   /** What the running batch's stateful operators have still to make durable (StatefulResult.durable). */
   private durable: Promise<void>[] = [];
+  /** The latest purge of old checkpoint files, awaited by {@link close}. */
+  private purging: Promise<unknown> = Promise.resolve();
   /** The running batch's malformed-record counters. */
   private batchMalformed: BatchMalformedCounts | null = null;
   /** The number of triggers started so far. */
@@ -270,7 +272,8 @@ export class MicroBatchExecutor {
       // The state versions the operators committed are durable before the batch counts as done.
       await Promise.all(durable);
       await this.checkpoint.writeCommit({ batchId, nextBatchWatermarkMs: next.watermarkMs });
-      if (batchId % 10 === 0) this.checkpoint.purge();
+      // Old offsets and commits go in the background (a failed purge's files go with the next one).
+      if (batchId % 10 === 0) this.purging = this.checkpoint.purge().catch(() => 0);
       done = { counting, getBatchMs, planningMs, walCommitMs, addBatchMs, outputRows, commitMs: Date.now() - c0, next };
     } catch (e) {
       // Nothing of the failed batch may still be writing once the run ends: a restart writes the
@@ -402,8 +405,9 @@ export class MicroBatchExecutor {
     return { ...metrics, numMalformedRecords: String(own + counts.perSource[i].total) };
   }
 
-  /** Closes the sources. */
+  /** Closes the sources, once the latest purge of old checkpoint files has ended. */
   async close(): Promise<void> {
+    await this.purging;
     for (const s of this.sources) await s.close();
   }
 }

@@ -27,7 +27,7 @@ import type { Row } from "../types.js";
 import { groupRows, keyToPlain } from "./group-state-exec.js";
 import { callGroupFunction, GroupStateImpl, NO_TIMESTAMP, plainToRow, rowToPlain, statePartitionOf, type JsonValue } from "./group-state.js";
 import { eventTimeIds } from "./join-plan.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, purgeOldState } from "./operators.js";
 
 type GroupStateNode = Extract<LogicalPlan, { kind: "flatMapGroupsWithState" }>;
 
@@ -159,7 +159,7 @@ export class StatefulGroupState implements StatefulOperator {
       const t2 = Date.now();
       const metrics = stores.map((s) => s.metrics());
       for (const s of stores) await s.commit();
-      for (const p of this.providers) p.purge(100);
+      purgeOldState(this.providers, ctx.batchId);
       this.nextTimeoutMs = nextTimeout;
       return {
         rows: out,

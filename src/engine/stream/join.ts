@@ -26,7 +26,7 @@ import type { Row } from "../types.js";
 import { stateKeyEncoder, statePartitionOf } from "./group-state.js";
 import { planStreamJoin, stateValueWatermark, type JoinSidePlan } from "./join-plan.js";
 import { decodeRow, JoinPartitionState, type JoinSide } from "./join-state.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, purgeOldState } from "./operators.js";
 
 type JoinNode = Extract<LogicalPlan, { kind: "join" }>;
 
@@ -219,7 +219,7 @@ export class StreamStreamJoin implements StatefulOperator {
       const removed = parts.reduce((n, p) => n + p.removed, 0);
       const metrics = stores.map((s) => s.metrics());
       for (const s of stores) await s.commit();
-      for (const p of this.providers) p.purge(100);
+      purgeOldState(this.providers, ctx.batchId);
       const stateBounds = [bounds.L, bounds.R].filter((b): b is number => b !== null).map((b) => Math.floor(b / 1000));
       return {
         rows: out,

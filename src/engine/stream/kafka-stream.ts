@@ -19,6 +19,7 @@
  * when the query first starts (kept in `sources/<i>/0` beside the start), and never reads past
  * the end, whatever the trigger.
  */
+import { join } from "node:path";
 import type { LogClient, LogTopicPartition } from "../../client/log-client.js";
 import { WeirError } from "../../util/errors.js";
 import { MemorySource } from "../exec/memory-source.js";
@@ -28,6 +29,7 @@ import { createKafkaSource, kafkaSchema } from "../io/kafka-source.js";
 import type { ScanSource } from "../source.js";
 import type { StructType } from "../types.js";
 import type { SourceOffset } from "./checkpoint.js";
+import { checkpointCorrupt } from "./checkpoint-file.js";
 import { parseDuration } from "./duration.js";
 import type { KafkaReplayRanges } from "./replay.js";
 import { SourceMetadataLog, type ReadLimits, type StreamSource, type StreamSourceContext } from "./source.js";
@@ -177,7 +179,12 @@ export class KafkaStreamSource implements StreamSource {
     const stored = this.log?.get(0);
     let start: SourceOffset;
     let end: SourceOffset;
-    if (stored !== null && stored !== undefined && stored.length >= 2) {
+    if (stored !== null && stored !== undefined) {
+      // A replay logs exactly [start, end]; anything else is a cut file or another query's log,
+      // never worked out again silently (the range would move with the topic).
+      if (stored.length !== 2) {
+        throw checkpointCorrupt(join(this.log?.dir ?? "", "0"), `a replayed Kafka source logs its start and end offsets (2 values); found ${stored.length} (the file is truncated, or the checkpoint is not a replay's)`);
+      }
       [start, end] = stored as [SourceOffset, SourceOffset];
     } else {
       const ranges = await planOffsetRanges(this.client, {

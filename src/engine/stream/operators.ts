@@ -15,7 +15,7 @@
  * fingerprint in {@link describeStatefulNode}, and build it in {@link createStatefulOperator}.
  */
 import { WeirError } from "../../util/errors.js";
-import type { StateStore } from "../state/store.js";
+import type { StateStore, StateStoreProvider } from "../state/store.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import { simpleString } from "../types.js";
 import { planString } from "../plan/names.js";
@@ -142,6 +142,24 @@ export function createStatefulOperator(node: LogicalPlan, env: StatefulOperatorE
     default:
       throw new WeirError("EXECUTION", `no stateful streaming operator for a ${node.kind} node`);
   }
+}
+
+/** Spark's StateStore maintenance removes old state files in the background; here every this many batches. */
+export const STATE_PURGE_INTERVAL_BATCHES = 10;
+/** State versions kept loadable (Spark's spark.sql.streaming.minBatchesToRetain). */
+export const STATE_VERSIONS_RETAINED = 100;
+
+/**
+ * Starts the removal of state files no retained version needs, after batch `batchId` committed.
+ * Each partition's turn comes once every {@link STATE_PURGE_INTERVAL_BATCHES} batches, in a
+ * different batch than its neighbours', so no batch lists and cleans every partition at once; the
+ * unlinks run in the background. Nothing waits for them: a file a failed purge left behind goes
+ * with that partition's next purge.
+ */
+export function purgeOldState(providers: readonly StateStoreProvider[], batchId: number): void {
+  providers.forEach((p, i) => {
+    if (batchId % STATE_PURGE_INTERVAL_BATCHES === i % STATE_PURGE_INTERVAL_BATCHES) p.purge(STATE_VERSIONS_RETAINED).catch(() => undefined);
+  });
 }
 
 /** Aborts every store of a batch that failed (a store already committed or aborted is left as it is). */

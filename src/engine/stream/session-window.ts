@@ -29,7 +29,7 @@ import { physicalPlan } from "../plan/physical.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import type { Row } from "../types.js";
 import type { EventTimeMark } from "./event-time.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, purgeOldState } from "./operators.js";
 import type { OutputMode } from "./sinks.js";
 import { stateKeyEncoder, statePartitionOf } from "./state-keys.js";
 
@@ -148,7 +148,7 @@ export class StreamingSessionWindow implements StatefulOperator {
       const t2 = Date.now();
       const memory = stores.reduce((a, s) => a + s.metrics().memoryUsedBytes, 0);
       for (const s of stores) await s.commit();
-      for (const p of this.providers) p.purge(100);
+      purgeOldState(this.providers, ctx.batchId);
       return {
         rows: out,
         progress: {

@@ -38,7 +38,7 @@ import { physicalPlan } from "../plan/physical.js";
 import { planString } from "../plan/names.js";
 import type { DataType, Row } from "../types.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
-import { abortStores, type StatefulBatchContext, type StatefulOperator, type StatefulResult } from "./operators.js";
+import { abortStores, purgeOldState, type StatefulBatchContext, type StatefulOperator, type StatefulResult } from "./operators.js";
 import type { StateOperatorProgress } from "./progress.js";
 
 type AggregateNode = Extract<LogicalPlan, { kind: "aggregate" }>;
@@ -61,10 +61,6 @@ interface BatchGroup {
 
 type Normalizer = (v: unknown) => unknown;
 
-/** Spark's StateStore maintenance removes old state files in the background; here every this many batches. */
-export const STATE_PURGE_INTERVAL_BATCHES = 10;
-/** State versions kept loadable (Spark's spark.sql.streaming.minBatchesToRetain). */
-export const STATE_VERSIONS_RETAINED = 100;
 
 /**
  * One normalised key value in the state key: JSON, except that non-finite numbers are written as
@@ -488,11 +484,7 @@ export class StatefulAggregation implements StatefulOperator {
         }
         progress.commitTimeMs = Date.now() - t2;
         this.cache = { version: batchId + 1, parts };
-        // Each partition's turn comes once per interval, in a different batch than the others', so
-        // no batch pays for every partition's unlinks.
-        this.providers.forEach((p, i) => {
-          if (batchId % STATE_PURGE_INTERVAL_BATCHES === i % STATE_PURGE_INTERVAL_BATCHES) p.purge(STATE_VERSIONS_RETAINED);
-        });
+        purgeOldState(this.providers, batchId);
       });
       // Handled here; the executor still gets the failure where it awaits it.
       durable.catch(() => undefined);

@@ -44,7 +44,7 @@ function contentsAfter(done: number): Map<number, Map<string, unknown>> {
 async function run(fs: MemoryFs, progress: { done: number }): Promise<void> {
   const p = new FileStateStoreProvider(fs, DIR, { snapshotInterval: INTERVAL });
   for (const step of STEPS) {
-    if (step.kind === "purge") p.purge(step.retain);
+    if (step.kind === "purge") await p.purge(step.retain);
     else {
       const store = await p.load(step.from);
       apply(store, new Map(), step.ops);

@@ -122,7 +122,7 @@ describe("FileStateStoreProvider", () => {
         const fs = new MemoryFs();
         const p = new FileStateStoreProvider(fs, DIR, { snapshotInterval: interval });
         const models = await commitAll(p, Array.from({ length: n }, (_, i) => seededOps(i, 3)));
-        p.purge(retain);
+        await p.purge(retain);
         const fresh = new FileStateStoreProvider(fs, DIR, { snapshotInterval: interval });
         for (let v = Math.max(0, n - retain + 1); v <= n; v++) assertHolds(await fresh.load(v), models[v], `retained ${v}`);
         // Needed: the newest snapshot at or below the oldest retained version, and the deltas after it.
@@ -251,7 +251,7 @@ describe("FileStateStoreProvider", () => {
     assert.equal(s.size, 0);
     assert.throws(() => new FileStateStoreProvider(new MemoryFs(), DIR, { snapshotInterval: 0 }), (e: unknown) => isWeirError(e, "INVALID_ARGUMENT"));
     await assert.rejects(new FileStateStoreProvider(new MemoryFs(), DIR).load(-1), (e: unknown) => isWeirError(e, "INVALID_ARGUMENT"));
-    assert.throws(() => new FileStateStoreProvider(new MemoryFs(), DIR).purge(0), (e: unknown) => isWeirError(e, "INVALID_ARGUMENT"));
+    await assert.rejects(new FileStateStoreProvider(new MemoryFs(), DIR).purge(0), (e: unknown) => isWeirError(e, "INVALID_ARGUMENT"));
   });
 
   it("names the missing file when a version was never committed", async () => {

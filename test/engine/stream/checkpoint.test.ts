@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { cp as cpDir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, it } from "node:test";
@@ -14,7 +15,7 @@ import {
   type OffsetSeqEntry,
   type QueryFingerprint,
 } from "../../../src/engine/stream/checkpoint.js";
-import { writeFileDurably } from "../../../src/log/fs.js";
+import { NodeFs, writeFileDurably } from "../../../src/log/fs.js";
 import { MemoryFs, SimulatedCrash } from "../../../src/log/memory-fs.js";
 import { isWeirError } from "../../../src/util/errors.js";
 import { streamFixture } from "./helpers.js";
@@ -163,14 +164,25 @@ describe("Checkpoint", () => {
     assert.throws(() => again.decide(), (e: unknown) => isWeirError(e, "CHECKPOINT") && e.message.includes("/cp/offsets/0"));
   });
 
-  it("purges entries older than the retained batches", async () => {
-    const cp = await Checkpoint.open(new MemoryFs(), "/cp", fp);
-    for (let i = 0; i < 6; i++) {
-      await cp.writeOffsets(entry(i, i * 10));
-      await cp.writeCommit({ batchId: i, nextBatchWatermarkMs: 0 });
+  it("purges entries older than the retained batches, with their checksum files (memory and real filesystems)", async () => {
+    const real = mkdtempSync(join(tmpdir(), "weir-cp-purge-"));
+    try {
+      for (const [fs, dir] of [[new MemoryFs(), "/cp"], [new NodeFs(), join(real, "cp")]] as const) {
+        const cp = await Checkpoint.open(fs, dir, fp);
+        for (let i = 0; i < 6; i++) {
+          await cp.writeOffsets(entry(i, i * 10));
+          await cp.writeCommit({ batchId: i, nextBatchWatermarkMs: 0 });
+        }
+        assert.equal(await cp.purge(2), 8);
+        assert.deepEqual(fs.readdir(join(dir, "offsets")).sort(), [".4.crc", ".5.crc", "4", "5"]);
+        assert.deepEqual(fs.readdir(join(dir, "commits")).sort(), [".4.crc", ".5.crc", "4", "5"]);
+        assert.deepEqual(cp.decide(), { kind: "next", batchId: 6, startOffsets: [{ events: { "0": 50 } }], watermarkMs: 0 });
+        // Nothing left to purge: a second purge removes nothing.
+        assert.equal(await cp.purge(2), 0);
+      }
+    } finally {
+      rmSync(real, { recursive: true, force: true });
     }
-    assert.equal(cp.purge(2), 8);
-    assert.deepEqual(cp.decide(), { kind: "next", batchId: 6, startOffsets: [{ events: { "0": 50 } }], watermarkMs: 0 });
   });
 
   it("after a crash at any write point, the decision re-runs or continues a batch that was planned", async () => {

@@ -6,6 +6,9 @@
 import { strict as assert } from "node:assert";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { join } from "node:path";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { Weir } from "../../../src/engine/session.js";
 import { col, upper } from "../../../src/engine/api/functions.js";
 import { isWeirError } from "../../../src/util/errors.js";
 import { awaitBatch, streamFixture, type StreamFixture } from "./helpers.js";
@@ -152,5 +155,43 @@ describe("readStream kafka", () => {
     assert.deepEqual(await f.weir.table("dd").orderBy("code").collect(), [{ code: "a" }, { code: "b" }, { code: "c" }]);
     // Stream-stream joins keep both sides in state (join-stream.test.ts); a left anti one is refused, as in Spark.
     await assert.rejects(df.join(df, "code", "left_anti").writeStream.format("memory").queryName("ss").start(), /LeftAnti joins with a streaming DataFrame\/Dataset on the right are not supported/);
+  });
+});
+
+describe("readStream kafka in replay mode", () => {
+  it("logs the replayed range once; a restart reads it again, and a cut range entry is a checkpoint error naming the file", async () => {
+    const f = await streamFixture({ events: 1 });
+    const dataDir = join(f.dir, "log");
+    const checkpoint = join(f.dir, "cp");
+    await f.produce("events", ["a", "b"], 0, 1_000);
+    await f.produce("events", ["c"], 0, 2_000);
+    await f.produce("events", ["late"], 0, 9_000);
+    await f.weir.close();
+    const replayed = async (): Promise<string[]> => {
+      const weir = await Weir.embedded({ dataDir, replay: { fromMs: 500, toMs: 5_000, redirect: () => ({ checkpointLocation: checkpoint, path: null }) } });
+      try {
+        const df = await weir.readStream.format("kafka").option("subscribe", "events").load();
+        const q = await df.select(col("value").cast("string").alias("v")).writeStream.format("memory").queryName("r").trigger({ availableNow: true }).start();
+        await q.awaitTermination();
+        return values(await weir.table("r").collect());
+      } finally {
+        await weir.close();
+      }
+    };
+    try {
+      assert.deepEqual(await replayed(), ["a", "b", "c"]);
+      const entry = join(checkpoint, "sources", "0", "0");
+      const lines = readFileSync(entry, "utf8").split("\n");
+      assert.equal(lines[0], "v1");
+      assert.equal(lines.filter((l) => l !== "").length, 3, "v1, the start offsets and the end offsets");
+      // A restart of the finished replay reads nothing new (its range is the logged one).
+      assert.deepEqual(await replayed(), []);
+      // Cut after the start offsets, with the checksum file gone as well: never resolved again.
+      writeFileSync(entry, `${lines[0]}\n${lines[1]}\n`);
+      rmSync(join(checkpoint, "sources", "0", ".0.crc"), { force: true });
+      await assert.rejects(replayed(), (e: unknown) => isWeirError(e, "CHECKPOINT") && e.message.includes(entry) && /found 1/.test(e.message));
+    } finally {
+      await rm(f.dir, { recursive: true, force: true });
+    }
   });
 });
