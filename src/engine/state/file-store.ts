@@ -41,8 +41,14 @@ export const SNAPSHOT_INTERVAL_DEFAULT = 10;
 
 /** Options of {@link FileStateStoreProvider}. */
 export interface FileStateStoreOptions {
-  /** Write a snapshot at every version that is a multiple of this (default {@link SNAPSHOT_INTERVAL_DEFAULT}). */
+  /** Write a snapshot every this many versions (default {@link SNAPSHOT_INTERVAL_DEFAULT}). */
   readonly snapshotInterval?: number;
+  /**
+   * Which versions get the snapshot: those whose `version + snapshotPhase` is a multiple of the
+   * interval (default 0: the multiples). The partitions of one operator use different phases, so
+   * that one batch does not encode every partition's whole state at once.
+   */
+  readonly snapshotPhase?: number;
 }
 
 type Change = StoredValue | typeof REMOVED;
@@ -87,6 +93,7 @@ function checkCount(name: string, value: number, min: number): void {
 /** See the module comment. One provider per operator partition; it owns its directory. */
 export class FileStateStoreProvider implements StateStoreProvider {
   readonly snapshotInterval: number;
+  private readonly snapshotPhase: number;
   private cached: VersionState | null = null;
   private dirReady = false;
   /**
@@ -104,6 +111,8 @@ export class FileStateStoreProvider implements StateStoreProvider {
   ) {
     this.snapshotInterval = options.snapshotInterval ?? SNAPSHOT_INTERVAL_DEFAULT;
     checkCount("snapshotInterval", this.snapshotInterval, 1);
+    this.snapshotPhase = options.snapshotPhase ?? 0;
+    checkCount("snapshotPhase", this.snapshotPhase, 0);
   }
 
   /** The path of a version's delta file. */
@@ -246,7 +255,7 @@ export class FileStateStoreProvider implements StateStoreProvider {
     // Both files are encoded before the first await, while `base` is certainly unchanged.
     const delta = encodeStateFile("delta", version, [...changes]);
     let snapshot: Buffer | null = null;
-    if (version % this.snapshotInterval === 0) {
+    if ((version + this.snapshotPhase) % this.snapshotInterval === 0) {
       const all: StateFileEntry[] = [];
       for (const entry of base.map) if (!changes.has(entry[0])) all.push(entry);
       for (const entry of changes) if (entry[1] !== REMOVED) all.push(entry);
@@ -495,5 +504,6 @@ export function openStateStores(
 ): FileStateStoreProvider[] {
   checkCount("operatorId", operatorId, 0);
   checkCount("partitions", partitions, 1);
-  return Array.from({ length: partitions }, (_, p) => new FileStateStoreProvider(fs, paths.state(operatorId, p), options));
+  // Each partition snapshots in its own batch (phase = its number), unless a phase is given.
+  return Array.from({ length: partitions }, (_, p) => new FileStateStoreProvider(fs, paths.state(operatorId, p), { snapshotPhase: p, ...options }));
 }

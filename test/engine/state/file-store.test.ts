@@ -70,6 +70,17 @@ describe("FileStateStoreProvider", () => {
     for (const v of [25, 3, 10, 0, 11, 20, 19, 24]) assertHolds(await fresh.load(v), models[v], `version ${v}`);
   });
 
+  it("shifts its snapshots by snapshotPhase, and loads every version from them", async () => {
+    const fs = new MemoryFs();
+    const p = new FileStateStoreProvider(fs, DIR, { snapshotPhase: 3 });
+    const models = await commitAll(p, Array.from({ length: 25 }, (_, i) => seededOps(i)));
+    assert.deepEqual(fs.readdir(DIR).filter((n) => n.endsWith(".snapshot")).sort(), ["17.snapshot", "7.snapshot"]);
+    // A provider with another phase (or none) reads the same files.
+    const fresh = new FileStateStoreProvider(fs, DIR);
+    for (const v of [25, 6, 7, 8, 0, 17, 16, 24]) assertHolds(await fresh.load(v), models[v], `version ${v}`);
+    assert.throws(() => new FileStateStoreProvider(fs, DIR, { snapshotPhase: -1 }), (e: unknown) => isWeirError(e, "INVALID_ARGUMENT"));
+  });
+
   it("loads the version it just committed without reading a file", async () => {
     const fs = new MemoryFs();
     const p = new FileStateStoreProvider(fs, DIR, { snapshotInterval: 2 });
@@ -274,5 +285,20 @@ describe("openStateStores", () => {
     assert.deepEqual(fs.readdir(paths.state(2, 1)), ["1.delta"]);
     assert.equal(fs.exists(paths.state(2, 0)), false);
     assert.throws(() => openStateStores(fs, paths, 0, 0), (e: unknown) => isWeirError(e, "INVALID_ARGUMENT"));
+  });
+
+  it("gives each partition its own snapshot batch, so one batch never snapshots every partition", async () => {
+    const fs = new MemoryFs();
+    const paths = new CheckpointPaths("/cp");
+    const stores = openStateStores(fs, paths, 0, 3, { snapshotInterval: 4 });
+    for (let v = 0; v < 8; v++) {
+      for (const p of stores) {
+        const s = await p.load(v);
+        s.put(`k${v}`, v);
+        await s.commit();
+      }
+    }
+    const snapshots = stores.map((_, i) => fs.readdir(paths.state(0, i)).filter((n) => n.endsWith(".snapshot")).sort());
+    assert.deepEqual(snapshots, [["4.snapshot", "8.snapshot"], ["3.snapshot", "7.snapshot"], ["2.snapshot", "6.snapshot"]]);
   });
 });
