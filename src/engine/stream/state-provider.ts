@@ -6,7 +6,10 @@ import type { LogFs } from "../../log/fs.js";
 import { FileStateStoreProvider } from "../state/file-store.js";
 import type { StateStoreProvider } from "../state/store.js";
 
-/** A provider over the state directory `dir` of one operator partition. */
-export function createStateProvider(fs: LogFs, dir: string): StateStoreProvider {
-  return new FileStateStoreProvider(fs, dir);
+/**
+ * A provider over the state directory `dir` of operator partition `partition`; the partitions
+ * write their snapshots in different batches (`snapshotPhase`).
+ */
+export function createStateProvider(fs: LogFs, dir: string, partition: number): StateStoreProvider {
+  return new FileStateStoreProvider(fs, dir, { snapshotPhase: partition });
 }

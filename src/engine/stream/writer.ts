@@ -178,7 +178,7 @@ export class DataStreamWriter {
         trigger,
         fs,
         checkpointLocation: root,
-        stateProviders: (cp: Checkpoint) => (operatorId: number, partition: number): StateStoreProvider => createStateProvider(fs, cp.paths.state(operatorId, partition)),
+        stateProviders: (cp: Checkpoint) => (operatorId: number, partition: number): StateStoreProvider => createStateProvider(fs, cp.paths.state(operatorId, partition), partition),
         name: this.name,
       },
       temporary,
