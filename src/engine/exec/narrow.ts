@@ -35,6 +35,8 @@ export class ProjectExec implements PhysicalOp {
     const refs = this.list.map((n) => (n.expr.kind === "ref" ? input.get(n.expr.id)! : -1));
     const streams = await this.child.open(ctx);
     if (refs.every((i) => i >= 0)) {
+      // The rows as they are (new names only, e.g. above a scan fused with its from_json).
+      if (refs.length === this.child.output.length && refs.every((r, i) => r === i)) return streams;
       // Only column moves: copy by position.
       const n = refs.length;
       return streams.map((s) =>

@@ -367,8 +367,8 @@ export function compileJsonScanner(t: StructType, keep?: readonly number[]): Jso
   };
 }
 
-/** Parses UTF-8 JSON bytes into a row of the schema, or returns FALLBACK. */
-export type JsonBytesScanner = (bytes: Buffer) => unknown[] | typeof FALLBACK;
+/** Parses the UTF-8 JSON bytes `bytes[start, end)` into a row of the schema, or returns FALLBACK. */
+export type JsonBytesScanner = (bytes: Buffer, start: number, end: number) => unknown[] | typeof FALLBACK;
 
 /** Position of the first non-whitespace byte at or after `i`. */
 function wsB(b: Buffer, i: number, n: number): number {
@@ -438,6 +438,34 @@ function scanNumberB(b: Buffer, i: number, n: number): number {
   return 2;
 }
 
+/**
+ * The position after the JSON number at `i` (grammar checked, value not computed), or -1 when
+ * there is none: for the values of keys outside the schema.
+ */
+function skipNumberB(b: Buffer, i: number, n: number): number {
+  if (i < n && b[i] === 45) i++;
+  if (i >= n) return -1;
+  let c = b[i];
+  if (c === 48) i++;
+  else if (c >= 49 && c <= 57) {
+    i++;
+    while (i < n && (c = b[i]) >= 48 && c <= 57) i++;
+  } else return -1;
+  if (i < n && b[i] === 46) {
+    const start = ++i;
+    while (i < n && (c = b[i]) >= 48 && c <= 57) i++;
+    if (i === start) return -1;
+  }
+  if (i < n && ((c = b[i]) === 101 || c === 69)) {
+    i++;
+    if (i < n && ((c = b[i]) === 43 || c === 45)) i++;
+    const start = i;
+    while (i < n && (c = b[i]) >= 48 && c <= 57) i++;
+    if (i === start) return -1;
+  }
+  return i;
+}
+
 /** As digitsAt, over bytes. */
 function digitsAtB(b: Buffer, i: number, n: number): number {
   let v = 0;
@@ -483,36 +511,58 @@ function literalB(b: Buffer, i: number, n: number, lit: string): boolean {
   return true;
 }
 
+/**
+ * 1 for the bytes that end the fast scan of a string's body: the closing quote, a backslash, a
+ * control character or a byte >= 0x80 (see stringEndB). One load per byte instead of four
+ * comparisons.
+ */
+const STRING_STOP = new Uint8Array(256).map((_, c) => (c === 34 || c === 92 || c < 32 || c >= 128 ? 1 : 0));
+
+/** STRING_HASH: `h = imul(h, 31) + byte` over a string's bytes, from 0 (the interner's key). */
+
 /** Slots of a string interner (a power of two). */
 const INTERN_SLOTS = 512;
 /** Values longer than this are never interned. */
 const INTERN_LENGTH_MAX = 40;
 
 /**
- * Turns ASCII byte ranges into strings, handing out the same string again for bytes seen
- * recently (low-cardinality fields such as a category then allocate nothing per row); gives up
+ * Turns ASCII byte ranges into strings (given the {@link STRING_HASH} of their bytes, which the
+ * scan computes as it reads them), handing out the same string again for bytes seen recently (low-cardinality fields such as a category then allocate nothing per row); gives up
  * interning when most lookups miss (unique values such as ids).
  */
-function interner(): (b: Buffer, s: number, e: number) => string {
+function interner(): (b: Buffer, s: number, e: number, h: number) => string {
   const strings = new Array<string>(INTERN_SLOTS).fill("");
+  // Each slot's hash, length and bytes, so that a hit is checked against bytes, not string characters.
+  const hashes = new Int32Array(INTERN_SLOTS);
+  const lengths = new Int32Array(INTERN_SLOTS).fill(-1);
+  const bytes = new Uint8Array(INTERN_SLOTS * INTERN_LENGTH_MAX);
   let lookups = 0;
   let misses = 0;
   let on = true;
-  return (b, s, e) => {
+  return (b, s, e, h) => {
     const len = e - s;
     if (!on || len > INTERN_LENGTH_MAX) return b.toString("latin1", s, e);
-    let h = len;
-    for (let i = s; i < e; i++) h = (Math.imul(h, 31) + b[i]) | 0;
-    const at = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
-    const c = strings[at];
-    if (c.length === len) {
+    // Two slots per value (its own and its neighbour), so that two frequent values whose hashes
+    // meet do not evict each other on every row.
+    const home = (h ^ (h >>> 15) ^ len) & (INTERN_SLOTS - 1);
+    lookups++;
+    let slot = home;
+    if (hashes[slot] !== h || lengths[slot] !== len) slot ^= 1;
+    if (hashes[slot] === h && lengths[slot] === len) {
+      const from = slot * INTERN_LENGTH_MAX;
       let k = 0;
-      while (k < len && c.charCodeAt(k) === b[s + k]) k++;
-      if (k === len) return c;
+      while (k < len && bytes[from + k] === b[s + k]) k++;
+      if (k === len) return strings[slot];
     }
+    const at = lengths[home] < 0 || lengths[home ^ 1] >= 0 ? home : home ^ 1;
+    const base = at * INTERN_LENGTH_MAX;
     const str = b.toString("latin1", s, e);
     strings[at] = str;
-    if (++misses * 2 > ++lookups && lookups >= 4096) on = false;
+    hashes[at] = h;
+    lengths[at] = len;
+    for (let k = 0; k < len; k++) bytes[base + k] = b[s + k];
+    // Hits count too: gives up when most of 4 096+ lookups missed, starts counting afresh every 65 536.
+    if (++misses * 2 > lookups && lookups >= 4096) on = false;
     else if (lookups >= 65536) lookups = misses = 0;
     return str;
   };
@@ -528,31 +578,32 @@ function interner(): (b: Buffer, s: number, e: number) => string {
 export function compileJsonBytesScanner(t: StructType, keep?: readonly number[]): JsonBytesScanner | null {
   const plan = scanPlan(t, keep);
   if (plan === null) return null;
-  const { n, names, quoted, kinds, lo, hi, slot, width } = plan;
+  const { n, names, kinds, lo, hi, slot, width } = plan;
   // Non-ASCII field names would never match as bytes here.
   if (names.some((name) => [...name].some((ch) => ch.charCodeAt(0) >= 128))) return null;
-  const keys = quoted.map((q) => Buffer.from(q, "latin1"));
+  const keys = names.map((name) => Buffer.from(name, "latin1"));
+  const keyLengths = Int32Array.from(keys, (k) => k.length);
   const intern = Array.from({ length: n }, () => interner());
 
-  const at = (b: Buffer, i: number, len: number, q: Buffer): boolean => {
-    const m = q.length;
-    if (i + m > len) return false;
-    for (let k = 0; k < m; k++) if (b[i + k] !== q[k]) return false;
+  /** True when the key `b[i, e)` is field `f`'s name (lengths first: most keys differ there). */
+  const is = (b: Buffer, i: number, e: number, f: number): boolean => {
+    if (keyLengths[f] !== e - i) return false;
+    const q = keys[f];
+    for (let k = 0; i < e; k++, i++) if (b[i] !== q[k]) return false;
     return true;
   };
-  const matchKey = (b: Buffer, i: number, len: number, guess: number): number => {
-    if (guess < n && at(b, i, len, keys[guess])) return guess;
-    for (let f = 0; f < n; f++) if (f !== guess && at(b, i, len, keys[f])) return f;
+  /** The schema field whose name is the key `b[i, e)`, trying `guess` first; -1 when none. */
+  const matchKey = (b: Buffer, i: number, e: number, guess: number): number => {
+    if (guess < n && is(b, i, e, guess)) return guess;
+    for (let f = 0; f < n; f++) if (f !== guess && is(b, i, e, f)) return f;
     return -1;
   };
 
-  return (b: Buffer): unknown[] | typeof FALLBACK => {
-    const len = b.length;
-    let i = wsB(b, 0, len);
+  return (b: Buffer, start: number, len: number): unknown[] | typeof FALLBACK => {
+    let i = wsB(b, start, len);
     if (i >= len || b[i] !== 123) return FALLBACK;
     i = wsB(b, i + 1, len);
-    const row = new Array<unknown>(width);
-    for (let f = 0; f < width; f++) row[f] = null;
+    const row = width === 1 ? [null as unknown] : new Array<unknown>(width).fill(null);
     let seen = 0;
     let guess = 0;
     if (i < len && b[i] === 125) {
@@ -560,13 +611,34 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
     } else {
       for (;;) {
         if (i >= len || b[i] !== 34) return FALLBACK;
+        // The key, read to its closing quote first (an escape or a non-ASCII byte is the
+        // general path's), then matched by length and bytes.
         const keyStart = i + 1;
-        const f = matchKey(b, keyStart, len, guess);
-        const keyEnd = f >= 0 ? keyStart + keys[f].length - 1 : stringEndB(b, keyStart, len);
-        if (keyEnd < 0) return FALLBACK;
-        i = wsB(b, keyEnd + 1, len);
+        let keyEnd = keyStart;
+        let f = -1;
+        // The field expected next (the one after the last matched): its name and closing quote
+        // compared in place, so a record in schema order reads each of its keys once.
+        if (guess < n) {
+          const q = keys[guess];
+          const m = q.length;
+          let k = 0;
+          if (keyStart + m < len) while (k < m && b[keyStart + k] === q[k]) k++;
+          if (k === m && b[keyStart + m] === 34) {
+            f = guess;
+            keyEnd = keyStart + m;
+          }
+        }
+        if (f < 0) {
+          while (keyEnd < len && STRING_STOP[b[keyEnd]] === 0) keyEnd++;
+          if (keyEnd >= len || b[keyEnd] !== 34) return FALLBACK;
+          f = matchKey(b, keyStart, keyEnd, n);
+        }
+        // Whitespace is rare: wsB only when the next byte could be some.
+        i = keyEnd + 1;
+        if (i < len && b[i] <= 32) i = wsB(b, i, len);
         if (i >= len || b[i] !== 58) return FALLBACK;
-        i = wsB(b, i + 1, len);
+        i++;
+        if (i < len && b[i] <= 32) i = wsB(b, i, len);
         if (i >= len) return FALLBACK;
         const c = b[i];
         if (f >= 0) {
@@ -582,9 +654,15 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
             switch (kinds[f]) {
               case K_STRING: {
                 if (c !== 34) return FALLBACK;
-                const e = stringEndB(b, i + 1, len);
-                if (e < 0) return FALLBACK;
-                if (to >= 0) row[to] = intern[f](b, i + 1, e);
+                let e = i + 1;
+                let h = 0;
+                for (; e < len; e++) {
+                  const d = b[e];
+                  if (STRING_STOP[d] !== 0) break;
+                  h = (Math.imul(h, 31) + d) | 0;
+                }
+                if (e >= len || b[e] !== 34) return FALLBACK;
+                if (to >= 0) row[to] = intern[f](b, i + 1, e, h);
                 i = e + 1;
                 break;
               }
@@ -629,20 +707,32 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
             }
           }
         } else if (c === 34) {
-          const e = stringEndB(b, i + 1, len);
-          if (e < 0) return FALLBACK;
+          // Another key's string: only its end matters (escapes, control characters and
+          // non-ASCII bytes are the general path's, as in a field's value).
+          let e = i + 1;
+          while (e < len && STRING_STOP[b[e]] === 0) e++;
+          if (e >= len || b[e] !== 34) return FALLBACK;
           i = e + 1;
         } else if (c === 45 || (c >= 48 && c <= 57)) {
-          if (scanNumberB(b, i, len) === 0) return FALLBACK;
-          i = end;
+          // A plain integer without a leading zero (the common case) is skipped here; anything
+          // else (a sign, a zero, a fraction or an exponent) by skipNumberB from its start.
+          let e = i + 1;
+          let d = 0;
+          if (c >= 49) while (e < len && (d = b[e]) >= 48 && d <= 57) e++;
+          if (c < 49 || (e < len && (d === 46 || d === 101 || d === 69))) {
+            e = skipNumberB(b, i, len);
+            if (e < 0) return FALLBACK;
+          }
+          i = e;
         } else if ((c === 116 && literalB(b, i, len, "true")) || (c === 102 && literalB(b, i, len, "false")) || (c === 110 && literalB(b, i, len, "null"))) {
           i = end;
         } else return FALLBACK;
-        i = wsB(b, i, len);
+        if (i < len && b[i] <= 32) i = wsB(b, i, len);
         if (i >= len) return FALLBACK;
         const d = b[i];
         if (d === 44) {
-          i = wsB(b, i + 1, len);
+          i++;
+          if (i < len && b[i] <= 32) i = wsB(b, i, len);
           continue;
         }
         if (d !== 125) return FALLBACK;

@@ -73,7 +73,39 @@ const malformedFailFast = (text: string, cause: unknown): WeirError =>
  * the malformed records (PERMISSIVE), when given.
  */
 function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null, bytes: boolean, malformed: MalformedCounter | null): (values: unknown[]) => unknown {
+  const p = fromJsonParts(args, keep, malformed);
+  if (!bytes) return (v) => p.ofText(v[0] as string);
+  const ofRange = p.ofRange;
+  return (v) => {
+    const b = v[0] as Buffer;
+    return ofRange(b, 0, b.length);
+  };
+}
+
+/** A from_json evaluator over the UTF-8 bytes `bytes[start, end)` of the text (see {@link FromJsonVariant.buildRange}). */
+export type FromJsonRange = (bytes: Buffer, start: number, end: number) => unknown;
+
+/**
+ * The schema a from_json call checks records against. Nested field pruning with no option set
+ * is Spark's OptimizeCsvJsonExprs (`GetStructField(JsonToStructs)` with `options.isEmpty`): the
+ * call then parses with the pruned schema, so the fields nobody reads are skipped (their values
+ * only have to be JSON, as Jackson's skipChildren reads them) and a value that does not fit
+ * their type neither makes the record malformed nor counts. With any option (a mode, a
+ * corrupt-record column name...) Spark does not prune, and neither does the check here: the
+ * record is checked against the whole schema and only the kept fields are built. So is a pruned
+ * struct that keeps the corrupt-record column (Spark would parse it alone and never fill it).
+ */
+function checkedSchema(args: readonly ArgInfo[], keep: readonly number[] | null): { t: DataType; keep: readonly number[] | null } {
   const t = schemaArg(args);
+  if (keep === null || t.kind !== "struct" || optionsArg(args, 2).size > 0) return { t, keep };
+  const fields = keep.map((k) => t.fields[k]);
+  if (fields.some((f) => f.name === "_corrupt_record")) return { t, keep };
+  return { t: struct(fields), keep: null };
+}
+
+/** from_json's evaluators over text and over UTF-8 bytes (see {@link buildFromJson}). */
+function fromJsonParts(args: readonly ArgInfo[], keepArg: readonly number[] | null, malformed: MalformedCounter | null): { ofText: (text: string) => unknown; ofRange: FromJsonRange } {
+  const { t, keep } = checkedSchema(args, keepArg);
   const failFast = (optionsArg(args, 2).get("mode") ?? "").toUpperCase() === "FAILFAST";
   const conv = compileJsonConverter(t, !failFast);
   const width = keep === null ? (t.kind === "struct" ? t.fields.length : 0) : keep.length;
@@ -95,8 +127,9 @@ function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null,
           if (corruptAt >= 0) row[corruptAt] = text;
           return row;
         };
-  // The general path converts every field (so that a record is malformed, or partial, exactly
-  // as without pruning) and then keeps the wanted ones.
+  // The general path converts every field of the checked schema (with `keep` still set: the
+  // whole schema, so that a record is malformed, or partial, exactly as without pruning) and
+  // then keeps the wanted ones.
   const pick =
     (c: (v: unknown) => unknown) =>
     (v: unknown): unknown => {
@@ -153,18 +186,17 @@ function buildFromJson(args: readonly ArgInfo[], keep: readonly number[] | null,
       return onBad(text);
     }
   };
-  if (!bytes) return (v) => ofText(v[0] as string);
   // Bytes: ASCII records are scanned as they are; anything else is decoded as CAST(binary AS
   // STRING) decodes it (UTF-8, invalid sequences replaced) and takes the text path.
   const scanBytes = t.kind === "struct" ? compileJsonBytesScanner(t, keep ?? undefined) : null;
-  return (v) => {
-    const b = v[0] as Buffer;
-    if (scanBytes !== null) {
-      const row = scanBytes(b);
-      if (row !== FALLBACK) return row;
-    }
-    return ofText(b.toString("utf8"));
-  };
+  const ofRange: FromJsonRange =
+    scanBytes === null
+      ? (b, start, end) => ofText(b.toString("utf8", start, end))
+      : (b, start, end) => {
+          const row = scanBytes(b, start, end);
+          return row !== FALLBACK ? row : ofText(b.toString("utf8", start, end));
+        };
+  return { ofText, ofRange };
 }
 
 /** A from_json call's function as the optimizer rewrote it (see {@link fromJsonVariant}). */
@@ -177,6 +209,12 @@ export interface FromJsonVariant extends ScalarFunction {
   readonly planSuffix: string;
   /** Counts the malformed records the call meets; null when nothing counts them. */
   readonly malformed: MalformedCounter | null;
+  /**
+   * The call's evaluator over a byte range (`bytesInput` calls): what `build` gives for the
+   * Buffer `bytes.subarray(start, end)`, without that Buffer (a Kafka scan hands it the value's
+   * position in the fetched bytes). A null input is the caller's: the call gives null for it.
+   */
+  readonly buildRange: (args: readonly ArgInfo[]) => FromJsonRange;
 }
 
 /** True for from_json calls' functions, rewritten or not. */
@@ -193,10 +231,11 @@ export function fromJsonVariantOf(fn: ScalarFunction): { keep: readonly number[]
 /**
  * from_json as the optimizer rewrites it:
  * - `keep` (nested field pruning, for a struct used only through some of its fields): the
- *   result is a struct of the schema's fields at `keep` only. Records are still checked against
- *   the whole schema — a record that is malformed (or, in FAILFAST mode, has a value that does
- *   not fit any field's type) is malformed just as without pruning — but the values of the
- *   other fields are not built.
+ *   result is a struct of the schema's fields at `keep` only. With no option the call parses
+ *   with that pruned schema, as Spark's pruned JsonToStructs does (see checkedSchema); with
+ *   options records are still checked against the whole schema — a record that is malformed
+ *   (or, in FAILFAST mode, has a value that does not fit any field's type) is malformed just as
+ *   without pruning — but the values of the other fields are not built.
  * - `bytesInput` (for `from_json(CAST(binary AS STRING))`): the argument is the binary itself,
  *   scanned without building the string of the whole value when it is ASCII, decoded as the
  *   cast decodes it otherwise.
@@ -220,6 +259,7 @@ export function fromJsonVariant(keep: readonly number[] | null, bytesInput: bool
       return { dataType: prune(r.dataType), ...(bytesInput ? {} : { coerceTo: r.coerceTo }) };
     },
     build: (args) => buildFromJson(args, keep, bytesInput, malformed),
+    buildRange: (args) => fromJsonParts(args, keep, malformed).ofRange,
   };
 }
 

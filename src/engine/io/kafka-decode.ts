@@ -22,7 +22,7 @@ import {
   validateBatchFrame,
   type BatchHeader,
 } from "../../protocol/records/index.js";
-import { WeirError } from "../../util/errors.js";
+import { WeirError, isWeirError } from "../../util/errors.js";
 import { limits } from "../../util/limits.js";
 import type { Row } from "../types.js";
 
@@ -38,6 +38,9 @@ export const HEADERS = 7;
 
 const EMPTY = Buffer.alloc(0);
 
+/** Reads a record's value from its bytes `buf[start, end)` (see {@link RowDecoder}'s constructor). */
+export type ValueReader = (buf: Buffer, start: number, end: number) => unknown;
+
 /** Position after the last varint read (module scratch: reads allocate nothing). */
 let vpos = 0;
 /** Set when a read ran out of bounds; the caller then re-decodes slowly for the precise error. */
@@ -51,13 +54,22 @@ function varint(buf: Buffer, pos: number, end: number): number {
       vpos = pos + 1;
       return (b >>> 1) ^ -(b & 1);
     }
-    // Two bytes (values up to ±8191: most record lengths).
+    // Two bytes (values up to ±8191: most record lengths), three (up to ±2^20: the timestamp
+    // deltas of a batch that spans minutes).
     if (pos + 1 < end) {
       const c = buf[pos + 1];
       if (c < 0x80) {
         const u = (b & 0x7f) | (c << 7);
         vpos = pos + 2;
         return (u >>> 1) ^ -(u & 1);
+      }
+      if (pos + 2 < end) {
+        const d = buf[pos + 2];
+        if (d < 0x80) {
+          const u = (b & 0x7f) | ((c & 0x7f) << 7) | (d << 14);
+          vpos = pos + 3;
+          return (u >>> 1) ^ -(u & 1);
+        }
       }
     }
   }
@@ -107,10 +119,16 @@ export class RowDecoder {
   private timestampType = 0;
   private fixedTimestamp = -1;
 
+  /**
+   * @param valueReader reads the value column from the value's bytes in place (the record's
+   *   position in the fetch) instead of a Buffer view of them: a scan fused with the
+   *   `from_json` over its values (exec/scan.ts); null values stay null.
+   */
   constructor(
     private readonly cols: readonly number[],
     private readonly topic: string,
     private readonly partition: number,
+    private readonly valueReader: ValueReader | null = null,
   ) {
     this.needKey = cols.includes(KEY);
     this.needValue = cols.includes(VALUE);
@@ -187,8 +205,8 @@ export class RowDecoder {
       const key = keyLen >= 0 && this.needKey ? buf.subarray(vpos, vpos + keyLen) : null;
       const valueLen = varint(buf, vpos + (keyLen > 0 ? keyLen : 0), recEnd);
       if (bad || valueLen < -1 || valueLen > recEnd - vpos) return this.slow(mark, out);
-      const value = valueLen >= 0 && this.needValue ? buf.subarray(vpos, vpos + valueLen) : null;
       this.offsets.push(offset);
+      const value = valueLen < 0 || !this.needValue ? null : this.valueReader === null ? buf.subarray(vpos, vpos + valueLen) : this.readValue(buf, vpos, valueLen, offset);
       if (this.valueOnly) {
         out.push([value]);
         continue;
@@ -207,7 +225,18 @@ export class RowDecoder {
     return true;
   }
 
-  private row(key: Buffer | null, value: Buffer | null, offset: number, timestamp: number, timestampType: number, headers: unknown[] | null): Row {
+  /** The value read by the valueReader; its failure names the record, as a row's failure in an operator does. */
+  private readValue(buf: Buffer, at: number, len: number, offset: number): unknown {
+    try {
+      return this.valueReader!(buf, at, at + len);
+    } catch (e) {
+      if (!isWeirError(e, "EXECUTION") || e.details.record !== undefined) throw e;
+      const record = `topic ${this.topic}, partition ${this.partition}, offset ${offset}`;
+      throw new WeirError("EXECUTION", `${e.message} (record: ${record})`, { cause: e, details: { ...e.details, record } });
+    }
+  }
+
+  private row(key: Buffer | null, value: unknown, offset: number, timestamp: number, timestampType: number, headers: unknown[] | null): Row {
     const cols = this.cols;
     const n = cols.length;
     const row = new Array<unknown>(n);

@@ -30,7 +30,7 @@ import { parseKafkaReadOptions, type KafkaReadOptions } from "./kafka-options.js
 import { dataLossError, planOffsetRanges, type OffsetRange } from "./kafka-plan.js";
 import { pushedBounds } from "./kafka-filters.js";
 import { BATCH_ROWS, setRowSource } from "../exec/operator.js";
-import { HEADERS, KEY, OFFSET, PARTITION, RowDecoder, TIMESTAMP, TIMESTAMP_TYPE, TOPIC, VALUE } from "./kafka-decode.js";
+import { HEADERS, KEY, OFFSET, PARTITION, RowDecoder, TIMESTAMP, TIMESTAMP_TYPE, TOPIC, VALUE, type ValueReader } from "./kafka-decode.js";
 
 /** One fetch of an offset range's scan: whole record batches, to be read from `from` until `until`. */
 export interface RangeFetch {
@@ -50,6 +50,8 @@ export interface KafkaScanHandle {
   readonly client: LogClient;
   /** Rows per row batch. */
   readonly batchRows: number;
+  /** Bytes asked for per fetch (a fetch holds more only when its first record batch is larger). */
+  readonly fetchBytes: number;
   /** The schema positions a decoder builds for a scan of these columns (all when undefined). */
   decoderColumns(columns: readonly number[] | undefined): number[];
 }
@@ -59,6 +61,8 @@ export interface KafkaRangeHandle {
   readonly range: OffsetRange;
   /** The range's fetch loop, as the scan runs it. */
   fetches(opts: ScanOptions): AsyncGenerator<RangeFetch>;
+  /** The range's rows as `rows(opts)` gives them, with the value column read by `valueReader` (see RowDecoder). */
+  readValues(opts: ScanOptions, valueReader: ValueReader): AsyncGenerator<Row[]>;
 }
 
 /** The key of a Kafka source's {@link KafkaScanHandle}. */
@@ -142,11 +146,15 @@ export function createKafkaSource(client: LogClient, options: ReadonlyMap<string
         (r): KafkaScanPartition => ({
           description: `${r.topic}-${r.partition} [${r.from}, ${r.until})`,
           rows: (opts: ScanOptions) => scanRange(client, o, r, opts, fetchBytes, decoderColumns(opts.columns), batchRows),
-          [KAFKA_RANGE]: { range: r, fetches: (opts: ScanOptions) => fetchRange(client, o, r, opts, fetchBytes) },
+          [KAFKA_RANGE]: {
+            range: r,
+            fetches: (opts: ScanOptions) => fetchRange(client, o, r, opts, fetchBytes),
+            readValues: (opts: ScanOptions, valueReader: ValueReader) => scanRange(client, o, r, opts, fetchBytes, decoderColumns(opts.columns), batchRows, valueReader),
+          },
         }),
       );
     },
-    [KAFKA_SCAN]: { client, batchRows, decoderColumns },
+    [KAFKA_SCAN]: { client, batchRows, fetchBytes, decoderColumns },
   };
   return source;
 }
@@ -182,9 +190,10 @@ async function* scanRange(
   fetchBytes: number,
   columns: readonly number[],
   batchRows: number,
+  valueReader: ValueReader | null = null,
 ): AsyncGenerator<Row[]> {
   const signal = opts.signal;
-  const decoder = new RangeDecoder(columns, r.topic, r.partition, batchRows);
+  const decoder = new RangeDecoder(columns, r.topic, r.partition, batchRows, valueReader);
   for await (const f of fetchRange(client, o, r, opts, fetchBytes)) {
     for (const batch of decoder.decode(f)) {
       yield batch;
@@ -259,8 +268,10 @@ export class RangeDecoder {
     private readonly topic: string,
     private readonly partition: number,
     private readonly batchRows: number,
+    /** Reads the value column in place (see RowDecoder); null for Buffer views. */
+    valueReader: ValueReader | null = null,
   ) {
-    this.decoder = new RowDecoder(columns, topic, partition);
+    this.decoder = new RowDecoder(columns, topic, partition, valueReader);
   }
 
   /** The full row batches of one fetch; rows that do not fill a batch wait for the next fetch (or {@link flush}). */

@@ -459,8 +459,8 @@ function jsonFromBytes(x: RExpr): RExpr {
  * aliasing): a struct from_json builds only the fields the query reads when nothing reads the
  * struct whole — `from_json(v, s).f` in an expression, or `e.f` and `e.g` (anywhere above) of a
  * projected `from_json(v, s) AS e`. The struct's type shrinks to those fields and the
- * extractions' positions follow. Records are still checked against the whole schema
- * (fromJsonVariant), so malformed records are malformed exactly as before.
+ * extractions' positions follow. What records are checked against is Spark's: the pruned
+ * schema for a call without options, the whole schema otherwise (fromJsonVariant).
  */
 function pruneJsonFields(plan: LogicalPlan): LogicalPlan {
   // `from_json(...).f` within one expression.

@@ -9,7 +9,7 @@ import { planString } from "./names.js";
 import { conjunction } from "./resolve.js";
 import { scanFilters } from "./optimizer.js";
 import type { PhysicalOp } from "../exec/operator.js";
-import { EmptyExec, ScanExec } from "../exec/scan.js";
+import { EmptyExec, ScanExec, fuseValueJson } from "../exec/scan.js";
 import { FilterExec, GenerateExec, LimitExec, ProjectExec, UnionExec } from "../exec/narrow.js";
 import { DedupExec, HashAggregateExec } from "../exec/aggregate.js";
 import { parallelAggregate } from "../exec/parallel/aggregate.js";
@@ -27,8 +27,12 @@ export function physicalPlan(p: LogicalPlan): PhysicalOp {
       return new ScanExec(p.source, p.output, p.columns, scanFilters(p), p.pushedFilters.map(planString));
     case "empty":
       return new EmptyExec(p.output);
-    case "project":
-      return new ProjectExec(physicalPlan(p.child), p.list);
+    case "project": {
+      const child = physicalPlan(p.child);
+      // A Kafka scan reads its values with the from_json over them, when that is all the Project does with them.
+      const fused = fuseValueJson(child, p.list);
+      return fused === null ? new ProjectExec(child, p.list) : new ProjectExec(fused.scan, fused.list);
+    }
     case "filter":
       return new FilterExec(physicalPlan(p.child), p.condition);
     case "aggregate":

@@ -23,13 +23,13 @@ function reference(schema: StructType, text: string): unknown {
 function checkVariants(schema: StructType, text: string, full: unknown[] | typeof FALLBACK): void {
   const n = schema.fields.length;
   const bytes = Buffer.from(text);
-  const b = compileJsonBytesScanner(schema)!(bytes);
+  const b = compileJsonBytesScanner(schema)!(bytes, 0, bytes.length);
   if (b !== FALLBACK) assert.deepEqual(b, full, `bytes scanner on ${JSON.stringify(text)}`);
   if (full === FALLBACK) assert.equal(b, FALLBACK, `bytes scanner accepted ${JSON.stringify(text)}`);
   for (const keep of [[0], [n - 1], [1, 3].filter((i) => i < n), Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === 0)]) {
     const want = full === FALLBACK ? FALLBACK : keep.map((i) => full[i]);
     assert.deepEqual(compileJsonScanner(schema, keep)!(text), want, `text scanner kept ${keep.join()} of ${JSON.stringify(text)}`);
-    const pb = compileJsonBytesScanner(schema, keep)!(bytes);
+    const pb = compileJsonBytesScanner(schema, keep)!(bytes, 0, bytes.length);
     if (pb !== FALLBACK) assert.deepEqual(pb, want, `bytes scanner kept ${keep.join()} of ${JSON.stringify(text)}`);
     if (full === FALLBACK) assert.equal(pb, FALLBACK, `bytes scanner kept ${keep.join()} accepted ${JSON.stringify(text)}`);
   }
@@ -71,7 +71,8 @@ describe("compileJsonScanner", () => {
     for (const c of cases) check(schema, c);
   });
   it("scans ASCII bytes without decoding them, and interns repeated short values", () => {
-    const scan = compileJsonBytesScanner(schema, [2, 3])!;
+    const scanner = compileJsonBytesScanner(schema, [2, 3])!;
+    const scan = (b: Buffer): unknown => scanner(b, 0, b.length);
     const rows = ["category-17", "category-03", "category-17"].map((c, i) => scan(Buffer.from(`{"customer":"c-${i}","category":"${c}","ts":${i}}`)) as unknown[]);
     assert.deepEqual(rows, [["category-17", 0], ["category-03", 1], ["category-17", 2]]);
     assert.equal(scan(Buffer.from('{"category":"caté"}')), FALLBACK);

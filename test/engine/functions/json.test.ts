@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { IntegerType, StringType, arrayOf, field, mapOf, parseDataType, parseSchema, simpleString, struct, TimestampType, DoubleType, DateType, BinaryType } from "../../../src/engine/types.js";
 import { isWeirError } from "../../../src/util/errors.js";
 import { compileJsonRowParser, inferJsonSchema, jsonValueToValue, parseJsonToRow, valueToJson, writeJson } from "../../../src/engine/functions/json-convert.js";
+import { fromJsonVariant } from "../../../src/engine/functions/json.js";
 import { colv, evalScalar as ev, evalWithType, lit } from "./helpers.js";
 
 const ts = (iso: string): number => Date.parse(iso) * 1000;
@@ -145,5 +146,42 @@ describe("JSON functions", () => {
   it("json_array_length", () => {
     assert.equal(ev("json_array_length", "[1,2,3,{\"f1\":1,\"f2\":[5,6]},4]"), 5);
     assert.equal(ev("json_array_length", "{}"), null);
+  });
+});
+
+describe("from_json pruned to some fields (Spark's OptimizeCsvJsonExprs)", () => {
+  const text = { dataType: StringType, nullable: true, foldable: false };
+  const schemaArg = { dataType: StringType, nullable: false, foldable: true, value: "a STRING, b BIGINT, c DOUBLE" };
+  const optionsArg = (o: Record<string, string>) => ({ dataType: mapOf(StringType, StringType), nullable: false, foldable: true, value: new Map(Object.entries(o)) });
+  const pruned = struct([field("a", StringType)]);
+
+  it("with no option, parses with the pruned schema: a field nobody reads only has to be JSON", () => {
+    const counter = { permissive: 0 };
+    const f = fromJsonVariant([0], false, pruned, counter).build([text, schemaArg]);
+    assert.deepEqual(f(['{"a":"x","b":"not a number","c":{"deep":[1]}}']), ["x"]);
+    assert.equal(counter.permissive, 0);
+    // Still a JSON syntax error anywhere makes the record malformed.
+    assert.deepEqual(f(['{"a":"x","b":3']), [null]);
+    assert.deepEqual(f(['{"a":"x","b":tru}']), [null]);
+    assert.equal(counter.permissive, 2);
+  });
+
+  it("with an option, checks the whole schema as Spark (which does not prune then) does", () => {
+    const counter = { permissive: 0 };
+    const f = fromJsonVariant([0], false, pruned, counter).build([text, schemaArg, optionsArg({ mode: "PERMISSIVE" })]);
+    assert.deepEqual(f(['{"a":"x","b":"not a number"}']), ["x"]);
+    assert.equal(counter.permissive, 1);
+    const failFast = fromJsonVariant([0], false, pruned).build([text, schemaArg, optionsArg({ mode: "FAILFAST" })]);
+    assert.throws(() => failFast(['{"a":"x","b":"not a number"}']), /MALFORMED_RECORD_IN_PARSING/);
+  });
+
+  it("reads a byte range as it reads the Buffer of those bytes", () => {
+    const variant = fromJsonVariant([0, 2], true, struct([field("a", StringType), field("c", DoubleType)]));
+    const f = variant.build([{ dataType: BinaryType, nullable: true, foldable: false }, schemaArg]);
+    const range = variant.buildRange([{ dataType: BinaryType, nullable: true, foldable: false }, schemaArg]);
+    for (const v of ['{"a":"x","c":1.5}', '{"a":"caf\u00e9","b":1}', '{"a":"y"', "[]", '{"a":"a\\u0041"}', " "]) {
+      const b = Buffer.concat([Buffer.from("xx"), Buffer.from(v), Buffer.from("yy")]);
+      assert.deepEqual(range(b, 2, b.length - 2), f([b.subarray(2, b.length - 2)]), v);
+    }
   });
 });

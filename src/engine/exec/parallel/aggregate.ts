@@ -28,12 +28,13 @@ import { WeirError } from "../../../util/errors.js";
 import type { Row } from "../../types.js";
 import type { Attribute } from "../../plan/expressions.js";
 import { kafkaRangeOf, kafkaScanOf, type KafkaRangeHandle, type KafkaScanHandle } from "../../io/kafka-source.js";
+import { HEADERS, KEY, VALUE } from "../../io/kafka-decode.js";
 import type { ScanOptions, ScanPartition } from "../../source.js";
 import { HashAggregateExec, compileAggregation, type Group } from "../aggregate.js";
 import { FilterExec, ProjectExec } from "../narrow.js";
 import { lazyStream, type BatchStream, type ExecContext, type PhysicalOp } from "../operator.js";
 import { ScanExec } from "../scan.js";
-import { NotParallel, decodeError, toPlainExpr, toPlainNamed, unpackValue } from "./codec.js";
+import { NotParallel, decodeError, toPlainExpr, toPlainNamed, unpackValue, type PlainExpr } from "./codec.js";
 import type { FromWorker, PipelineSpec, PlainGroup, PlainStep } from "./messages.js";
 import { parallelRuntimeOf, type ParallelRuntime, type PoolWorker } from "./pool.js";
 
@@ -51,6 +52,8 @@ interface Eligible {
   readonly narrow: readonly (ProjectExec | FilterExec)[];
   /** The pipeline as the workers rebuild it, less the decoder's columns (known at open). */
   readonly steps: readonly PlainStep[];
+  /** The scan's from_json over its values (a fused scan), as the workers rebuild it. */
+  readonly valueJson: PlainExpr | null;
   readonly keys: PipelineSpec["keys"];
   readonly aggs: PipelineSpec["aggs"];
 }
@@ -76,7 +79,8 @@ function eligibility(agg: HashAggregateExec): Eligible | null {
   if (kafka === undefined) return null;
   try {
     const steps = [...narrow].reverse().map((n): PlainStep => (n instanceof ProjectExec ? { kind: "project", list: n.list.map(toPlainNamed) } : { kind: "filter", condition: toPlainExpr(n.condition) }));
-    return { scan: op, kafka, narrow, steps, keys: agg.keys.map(toPlainNamed), aggs: agg.aggs.map(toPlainNamed) };
+    const valueJson = op.valueJson === null ? null : toPlainExpr(op.valueJson.call);
+    return { scan: op, kafka, narrow, steps, valueJson, keys: agg.keys.map(toPlainNamed), aggs: agg.aggs.map(toPlainNamed) };
   } catch (e) {
     if (e instanceof NotParallel) return null;
     throw e;
@@ -121,6 +125,7 @@ export class ParallelAggregateExec implements PhysicalOp {
       decoderColumns: e.kafka.decoderColumns(e.scan.columns),
       batchRows: e.kafka.batchRows,
       scanOutput: e.scan.output,
+      valueJson: e.valueJson,
       steps: e.steps,
       keys: e.keys,
       aggs: e.aggs,
@@ -128,7 +133,7 @@ export class ParallelAggregateExec implements PhysicalOp {
     const scanOpts = { ...(e.scan.filters.length === 0 ? {} : { filters: e.scan.filters }), signal: ctx.signal };
     return [
       lazyStream(async () => {
-        const run = new ParallelRun(runtime, spec, ranges as KafkaRangeHandle[], scanOpts, ctx.signal);
+        const run = new ParallelRun(runtime, spec, ranges as KafkaRangeHandle[], scanOpts, ctx.signal, e.kafka.fetchBytes);
         const tables = await run.run();
         const merged = compiled.newTable();
         tables.forEach((groups, i) => (i === 0 ? merged.adopt(groups) : merged.mergeGroups(groups)));
@@ -162,6 +167,8 @@ class ParallelRun {
   private readonly runningOn = new Map<number, PoolWorker>();
   private readonly inFlight = new Map<PoolWorker, number>();
   private readonly creditWaiters = new Map<PoolWorker, () => void>();
+  /** Each worker's fetch slots (none when the rows may keep views of the fetched bytes). */
+  private readonly slots = new Map<PoolWorker, FetchSlots>();
   /** No partition after this one is begun, nor fed further (a partition at or before it failed). */
   private stopAfter = Infinity;
   private nextIndex = 0;
@@ -174,6 +181,8 @@ class ParallelRun {
     private readonly ranges: readonly KafkaRangeHandle[],
     private readonly scanOpts: ScanOptions,
     private readonly signal: AbortSignal,
+    /** The fetch size asked of the log: the size of a fetch slot. */
+    private readonly fetchBytes: number,
   ) {
     this.job = runtime.newJob();
     this.outcomes = ranges.map(() => undefined);
@@ -186,7 +195,9 @@ class ParallelRun {
     this.signal.addEventListener("abort", onAbort, { once: true });
     for (const w of workers) {
       w.listen(this.job, { onMessage: (m) => this.onMessage(w, m), onExit: (error) => this.onWorkerExit(w, error) });
-      w.post({ type: "job", job: this.job, spec: this.spec });
+      const slots = rowsKeepNoBytes(this.spec) ? new FetchSlots(this.fetchBytes) : null;
+      if (slots !== null) this.slots.set(w, slots);
+      w.post({ type: "job", job: this.job, spec: this.spec, slots: slots?.memory ?? [] });
     }
     try {
       if (this.signal.aborted) this.abort();
@@ -239,9 +250,17 @@ class ParallelRun {
       try {
         for await (const f of handle.fetches(this.scanOpts)) {
           if (!(await this.credit(w, index))) break;
-          const { bytes, offset, length } = transferable(f.records);
           this.inFlight.set(w, (this.inFlight.get(w) ?? 0) + 1);
-          w.post({ type: "fetch", job: this.job, index, bytes, offset, length, framesChecked: f.framesChecked, from: f.from, until: f.until }, [bytes]);
+          const { framesChecked, from, until } = f;
+          const slot = this.slots.get(w)?.fill(f.records) ?? -1;
+          if (slot >= 0) {
+            this.runtime.stats.slotFetches++;
+            w.post({ type: "fetch", job: this.job, index, bytes: null, slot, offset: 0, length: f.records.length, framesChecked, from, until });
+          } else {
+            this.runtime.stats.transferredFetches++;
+            const { bytes, offset, length } = transferable(f.records);
+            w.post({ type: "fetch", job: this.job, index, bytes, slot: -1, offset, length, framesChecked, from, until }, [bytes]);
+          }
         }
       } catch (error) {
         // The worker still aggregates what it was given: an error in those bytes came first.
@@ -269,6 +288,7 @@ class ParallelRun {
   private onMessage(w: PoolWorker, m: FromWorker): void {
     switch (m.type) {
       case "ack":
+        if (m.slot >= 0) this.slots.get(w)?.free(m.slot);
         this.inFlight.set(w, Math.max(0, (this.inFlight.get(w) ?? 0) - 1));
         this.wakeCredit(w);
         return;
@@ -319,6 +339,49 @@ class ParallelRun {
     this.aborted = true;
     for (const w of [...this.creditWaiters.keys()]) this.wakeCredit(w);
     this.wakeAbort?.();
+  }
+}
+
+/**
+ * True when no row (nor anything computed from it) can keep a view of a fetch's bytes: the
+ * decoder builds no key, headers or value Buffer (a value read in place by its from_json
+ * gives strings and numbers). Only then may a fetch's memory be reused once acknowledged.
+ */
+function rowsKeepNoBytes(spec: PipelineSpec): boolean {
+  return spec.decoderColumns.every((c) => c !== KEY && c !== HEADERS && (c !== VALUE || spec.valueJson !== null));
+}
+
+/**
+ * A worker's fetch slots for one query: FETCHES_IN_FLIGHT_MAX blocks of shared memory, each as
+ * large as a fetch. The main thread copies a fetch into a free slot instead of allocating (and
+ * transferring) memory for each, and the slot is free again when the worker acknowledges the
+ * fetch. So a query allocates no memory per fetch on either thread, and V8 sees no external
+ * memory grow (whose growth starts full garbage collections every ~64 MiB). A fetch larger
+ * than a slot (a record batch beyond the fetch size) goes by transfer.
+ */
+class FetchSlots {
+  readonly memory: SharedArrayBuffer[];
+  private readonly views: Buffer[];
+  private readonly busy: boolean[];
+
+  constructor(private readonly bytes: number) {
+    this.memory = Array.from({ length: FETCHES_IN_FLIGHT_MAX }, () => new SharedArrayBuffer(bytes));
+    this.views = this.memory.map((m) => Buffer.from(m));
+    this.busy = this.memory.map(() => false);
+  }
+
+  /** Copies `records` into a free slot and returns it, or -1 when none is free or they do not fit. */
+  fill(records: Buffer): number {
+    if (records.length > this.bytes) return -1;
+    const slot = this.busy.indexOf(false);
+    if (slot < 0) return -1;
+    this.busy[slot] = true;
+    records.copy(this.views[slot], 0);
+    return slot;
+  }
+
+  free(slot: number): void {
+    this.busy[slot] = false;
   }
 }
 

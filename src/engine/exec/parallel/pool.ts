@@ -174,12 +174,16 @@ export interface ParallelStats {
   parallelQueries: number;
   /** Eligible aggregations run on the calling thread because their ranges were too small. */
   smallQueries: number;
+  /** Fetches handed to a worker in a reused shared-memory slot (the others were transferred). */
+  slotFetches: number;
+  /** Fetches handed to a worker by transferring their memory. */
+  transferredFetches: number;
 }
 
 /** A session's parallel execution: its settings, its workers, its counters. */
 export class ParallelRuntime {
   readonly pool: WorkerPool;
-  readonly stats: ParallelStats = { parallelQueries: 0, smallQueries: 0 };
+  readonly stats: ParallelStats = { parallelQueries: 0, smallQueries: 0, slotFetches: 0, transferredFetches: 0 };
   private nextJob = 1;
 
   constructor(readonly settings: ParallelSettings) {

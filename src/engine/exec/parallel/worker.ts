@@ -11,6 +11,8 @@ import { assert } from "../../../util/assert.js";
 import type { Row } from "../../types.js";
 import type { Attribute } from "../../plan/expressions.js";
 import { RangeDecoder, type RangeFetch } from "../../io/kafka-source.js";
+import type { ValueReader } from "../../io/kafka-decode.js";
+import { valueJsonReader } from "../scan.js";
 import { compileAggregation, type CompiledAggregation } from "../aggregate.js";
 import { FilterExec, ProjectExec } from "../narrow.js";
 import { attrList, type BatchStream, type PhysicalOp } from "../operator.js";
@@ -23,12 +25,15 @@ assert(port !== null, "exec/parallel/worker.ts runs as a worker thread");
 /** A job's pipeline, rebuilt (or the error that prevented it). */
 interface Job {
   readonly spec: PipelineSpec;
-  readonly build: { ok: true; agg: CompiledAggregation; chain: (feed: PhysicalOp) => PhysicalOp } | { ok: false; error: unknown };
+  /** The job's fetch slots (views of the shared memory the main thread fills). */
+  readonly slots: readonly Buffer[];
+  readonly build: { ok: true; agg: CompiledAggregation; chain: (feed: PhysicalOp) => PhysicalOp; valueReader: ValueReader | null } | { ok: false; error: unknown };
   released: boolean;
 }
 
 const END: unique symbol = Symbol("end");
-type Item = RangeFetch | typeof END;
+/** A fetch, with the slot it lies in (-1: its own transferred memory). */
+type Item = (RangeFetch & { readonly slot: number }) | typeof END;
 
 /** A partition handed to this worker: its fetches as they arrive. */
 interface Task {
@@ -51,7 +56,7 @@ const post = (m: FromWorker): void => port.postMessage(m);
 port.on("message", (m: ToWorker) => {
   switch (m.type) {
     case "job":
-      jobs.set(m.job, { spec: m.spec, build: build(m.spec), released: false });
+      jobs.set(m.job, { spec: m.spec, slots: m.slots.map((s) => Buffer.from(s)), build: build(m.spec), released: false });
       return;
     case "begin": {
       const t: Task = { job: m.job, index: m.index, topic: m.topic, partition: m.partition, items: [], wake: null };
@@ -60,9 +65,13 @@ port.on("message", (m: ToWorker) => {
       void drain();
       return;
     }
-    case "fetch":
-      give(m.job, m.index, { records: Buffer.from(m.bytes, m.offset, m.length), framesChecked: m.framesChecked, from: m.from, until: m.until });
+    case "fetch": {
+      const slot = m.slot >= 0 ? jobs.get(m.job)?.slots[m.slot] : undefined;
+      if (m.slot >= 0 && slot === undefined) return;
+      const records = slot !== undefined ? slot.subarray(m.offset, m.offset + m.length) : Buffer.from(m.bytes!, m.offset, m.length);
+      give(m.job, m.index, { records, framesChecked: m.framesChecked, from: m.from, until: m.until, slot: m.slot });
       return;
+    }
     case "end":
       give(m.job, m.index, END);
       return;
@@ -93,7 +102,10 @@ function build(spec: PipelineSpec): Job["build"] {
     let output: readonly Attribute[] = spec.scanOutput;
     for (const s of steps) if (s.kind === "project") output = s.list.map((n) => n.attr);
     const agg = compileAggregation(spec.keys.map(fromPlainNamed), spec.aggs.map(fromPlainNamed), output);
-    return { ok: true, agg, chain };
+    const call = spec.valueJson === null ? null : fromPlainExpr(spec.valueJson);
+    assert(call === null || call.kind === "call", "a fused value is read by a call");
+    const valueReader = call === null ? null : valueJsonReader(call);
+    return { ok: true, agg, chain, valueReader };
   } catch (error) {
     return { ok: false, error };
   }
@@ -122,7 +134,7 @@ async function run(t: Task): Promise<void> {
     const b = job.build;
     if (!b.ok) throw b.error;
     const table = b.agg.newTable();
-    const [stream] = await b.chain(new FeedExec(job.spec.scanOutput, feed(job, t))).open({ signal: new AbortController().signal });
+    const [stream] = await b.chain(new FeedExec(job.spec.scanOutput, feed(job, t, b.valueReader))).open({ signal: new AbortController().signal });
     for await (const batch of stream) table.addBatch(batch, b.agg.argFns, b.agg.filterFns);
     if (job.released) return;
     const groups: PlainGroup[] = table.groups.map((g) => ({ keys: packValue(g.keys) as unknown[], states: packValue(g.states) as unknown[] }));
@@ -144,8 +156,8 @@ function next(t: Task): Item | Promise<Item> {
 }
 
 /** A partition's rows: its fetches decoded as the scan decodes them; each fetch acknowledged once its rows are aggregated. */
-async function* feed(job: Job, t: Task): BatchStream {
-  const decoder = new RangeDecoder(job.spec.decoderColumns, t.topic, t.partition, job.spec.batchRows);
+async function* feed(job: Job, t: Task, valueReader: ValueReader | null): BatchStream {
+  const decoder = new RangeDecoder(job.spec.decoderColumns, t.topic, t.partition, job.spec.batchRows, valueReader);
   for (;;) {
     const item = await next(t);
     if (item === END || job.released) break;
@@ -153,7 +165,8 @@ async function* feed(job: Job, t: Task): BatchStream {
       yield batch;
       if (job.released) return;
     }
-    post({ type: "ack", job: t.job });
+    // The rows keep no view of a slot's bytes (the main thread uses slots only then): it may be refilled.
+    post({ type: "ack", job: t.job, slot: item.slot });
   }
   if (job.released) return;
   const last: Row[] | null = decoder.flush();
