@@ -105,12 +105,19 @@ export class GenerateExec implements PhysicalOp {
     readonly arg: RExpr,
     readonly generatorOutput: readonly Attribute[],
     readonly output: readonly Attribute[],
+    /**
+     * When set, the Project above was fused in (see {@link fuseProjectIntoGenerate}): each output
+     * row is built directly from these positions of the unfused row (the child's columns, then
+     * the generated ones), so no row of all the columns is made per generated value.
+     */
+    readonly picks: readonly number[] | null = null,
   ) {
     this.children = [child];
   }
 
   describe(): string {
-    return `${this.generator}(${planString(this.arg)}), ${attrList(this.generatorOutput)}`;
+    const base = `${this.generator}(${planString(this.arg)}), ${attrList(this.generatorOutput)}`;
+    return this.picks === null ? base : `${base}, Output: ${attrList(this.output)}`;
   }
 
   private openTimeWindows(ctx: ExecContext): Promise<BatchStream[]> {
@@ -125,11 +132,27 @@ export class GenerateExec implements PhysicalOp {
     const isMap = this.arg.dataType.kind === "map";
     const extra = this.generatorOutput.length;
     const streams = await this.child.open(ctx);
+    const picks = this.picks;
+    const w = this.child.output.length;
+    const generated = new Array<unknown>(extra);
     const emit = (out: Row[], row: Row, pos: number | null, a: unknown, b: unknown): void => {
-      const w = row.length;
-      const o = new Array<unknown>(w + extra);
-      for (let i = 0; i < w; i++) o[i] = row[i];
-      let k = w;
+      if (picks !== null) {
+        let k = 0;
+        if (withPos) generated[k++] = pos;
+        generated[k++] = a;
+        if (isMap) generated[k] = b;
+        const o = new Array<unknown>(picks.length);
+        for (let i = 0; i < picks.length; i++) {
+          const at = picks[i];
+          o[i] = at < w ? row[at] : generated[at - w];
+        }
+        out.push(o);
+        return;
+      }
+      const n = row.length;
+      const o = new Array<unknown>(n + extra);
+      for (let i = 0; i < n; i++) o[i] = row[i];
+      let k = n;
       if (withPos) o[k++] = pos;
       o[k++] = a;
       if (isMap) o[k] = b;
@@ -152,6 +175,24 @@ export class GenerateExec implements PhysicalOp {
       }),
     );
   }
+}
+
+/**
+ * Fuses a Project that only picks and renames columns into the Generate below it (Spark's
+ * Generate drops the child columns its parent does not need in the same spirit): the Generate
+ * then emits the Project's rows directly. Null when the Project computes anything, or the
+ * Generate is a time-window expansion or already fused.
+ */
+export function fuseProjectIntoGenerate(child: PhysicalOp, list: readonly NamedExpr[]): GenerateExec | null {
+  if (!(child instanceof GenerateExec) || child.picks !== null || child.generator === "time_window") return null;
+  const positions = new Map(child.output.map((a, i) => [a.id, i]));
+  const picks: number[] = [];
+  for (const n of list) {
+    const at = n.expr.kind === "ref" ? positions.get(n.expr.id) : undefined;
+    if (at === undefined) return null;
+    picks.push(at);
+  }
+  return new GenerateExec(child.child, child.generator, child.arg, child.generatorOutput, list.map((n) => n.attr), picks);
 }
 
 /**

@@ -10,7 +10,7 @@ import { conjunction } from "./resolve.js";
 import { scanFilters } from "./optimizer.js";
 import type { PhysicalOp } from "../exec/operator.js";
 import { EmptyExec, ScanExec, fuseValueJson } from "../exec/scan.js";
-import { FilterExec, GenerateExec, LimitExec, ProjectExec, UnionExec } from "../exec/narrow.js";
+import { FilterExec, GenerateExec, LimitExec, ProjectExec, UnionExec, fuseProjectIntoGenerate } from "../exec/narrow.js";
 import { DedupExec, HashAggregateExec } from "../exec/aggregate.js";
 import { parallelAggregate } from "../exec/parallel/aggregate.js";
 import { JoinExec, type JoinKeys } from "../exec/join.js";
@@ -31,7 +31,9 @@ export function physicalPlan(p: LogicalPlan): PhysicalOp {
       const child = physicalPlan(p.child);
       // A Kafka scan reads its values with the from_json over them, when that is all the Project does with them.
       const fused = fuseValueJson(child, p.list);
-      return fused === null ? new ProjectExec(child, p.list) : new ProjectExec(fused.scan, fused.list);
+      if (fused !== null) return new ProjectExec(fused.scan, fused.list);
+      // A Project that only picks columns of a Generate's rows: the Generate emits them directly.
+      return fuseProjectIntoGenerate(child, p.list) ?? new ProjectExec(child, p.list);
     }
     case "filter":
       return new FilterExec(physicalPlan(p.child), p.condition);

@@ -165,6 +165,30 @@ describe("DataFrame", () => {
     ]);
   });
 
+  it("picks, reorders and renames columns right above an explode (the Generate emits the Project's rows)", async () => {
+    const df = rows(
+      [
+        { id: 1, name: "a", xs: [10, 20], m: new Map([["k", 1], ["l", 2]]) },
+        { id: 2, name: "b", xs: [30], m: new Map() },
+      ],
+      "id INT, name STRING, xs ARRAY<INT>, m MAP<STRING,INT>",
+    );
+    const picked = df.select(col("id"), col("name"), posexplode("xs")).select(col("col").alias("x"), col("id"), col("pos"), col("id").alias("again"));
+    assert.deepEqual(await picked.collect(), [
+      { x: 10, id: 1, pos: 0, again: 1 },
+      { x: 20, id: 1, pos: 1, again: 1 },
+      { x: 30, id: 2, pos: 0, again: 2 },
+    ]);
+    assert.match(picked.explainString(), /Generate posexplode\(.*, Output: \[x#\d+, id#\d+, pos#\d+, again#\d+\]/);
+    const fromMap = df.select(col("name"), explode("m")).select(col("value"), col("key"), col("name"));
+    assert.deepEqual(await fromMap.collect(), [
+      { value: 1, key: "k", name: "a" },
+      { value: 2, key: "l", name: "a" },
+    ]);
+    // A Project that computes something stays a Project of its own.
+    assert.deepEqual(await df.select(explode("xs").alias("x")).select(col("x").plus(1).alias("y")).collect(), [{ y: 11 }, { y: 21 }, { y: 31 }]);
+  });
+
   it("resolves qualified names after alias(), and nested struct fields", async () => {
     const df = rows([{ id: 1, s: { a: 5, b: "x" } }], "id INT, s STRUCT<a: INT, b: STRING>");
     const out = await df.alias("t").select(col("t.id"), col("s.a"), col("s").getField("b"), "s.*").collect();
