@@ -13,6 +13,7 @@
 import * as nodeFs from "node:fs";
 import { dirname } from "node:path";
 import { WeirError } from "../util/errors.js";
+import { settleAll } from "../util/settle.js";
 
 /** One open file. Positions and sizes are in bytes. */
 export interface LogFile {
@@ -238,11 +239,13 @@ export class NodeFs implements LogFs {
   }
 
   async unlinkAll(paths: readonly string[]): Promise<void> {
-    const results = await Promise.allSettled(paths.map((p) => call<void>((cb) => nodeFs.unlink(p, cb)).catch((e: unknown) => {
-      if ((e as { code?: unknown }).code !== "ENOENT") throw ioError("unlink", p, e);
-    })));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
+    await settleAll(
+      paths.map((p) =>
+        call<void>((cb) => nodeFs.unlink(p, cb)).catch((e: unknown) => {
+          if ((e as { code?: unknown }).code !== "ENOENT") throw ioError("unlink", p, e);
+        }),
+      ),
+    );
   }
 
   // Creating a file is the step most likely to wait for the journal behind other fsyncs (a

@@ -16,6 +16,7 @@ import { CHECKPOINT_FILE, TOPICS_DIR, parsePartitionDirName, parseSegmentFileNam
 import { PartitionLog } from "./partition-log.js";
 import { WeirError } from "../util/errors.js";
 import { logLimits } from "../util/limits.js";
+import { settleAll } from "../util/settle.js";
 
 /** How to open a data directory. */
 export interface LogManagerOptions {
@@ -350,9 +351,7 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
-    const results = await Promise.allSettled([...this.topicsByName.values()].flatMap((t) => t.partitions.map((p) => p.close())));
-    const failed = results.find((r) => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
+    await settleAll([...this.topicsByName.values()].flatMap((t) => t.partitions.map((p) => p.close())));
   }
 
   /** Drops every partition without flushing (a crashed process, in tests). */

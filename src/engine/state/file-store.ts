@@ -35,6 +35,7 @@ import {
   type StateFileKind,
   type StoredValue,
 } from "./file-format.js";
+import { settleAll } from "../../util/settle.js";
 
 /** Spark's default spark.sql.streaming.stateStore.minDeltasForSnapshot. */
 export const SNAPSHOT_INTERVAL_DEFAULT = 10;
@@ -282,9 +283,7 @@ export class FileStateStoreProvider implements StateStoreProvider {
     // are written side by side: a crash between them leaves the version whole or absent either way.
     const written = [writeFileDurably(this.fs, this.deltaPath(version), delta)];
     if (snapshot !== null) written.push(writeFileDurably(this.fs, this.snapshotPath(version), snapshot));
-    const results = await Promise.allSettled(written);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
+    await settleAll(written);
 
     assert(!base.retired, "two stores of one state partition committed concurrently");
     let bytes = base.bytes;

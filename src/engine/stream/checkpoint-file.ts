@@ -26,6 +26,7 @@
 import { basename, dirname, join } from "node:path";
 import type { LogFs } from "../../log/fs.js";
 import { WeirError } from "../../util/errors.js";
+import { settleAll } from "../../util/settle.js";
 
 /** Hadoop's default chunk size (`file.bytes-per-checksum`); Spark's sidecars use it. */
 export const CHECKSUM_CHUNK_BYTES = 512;
@@ -134,13 +135,6 @@ export function readCheckpointFile(fs: LogFs, path: string): Buffer {
   );
 }
 
-/** Writes each `[path, data]` to its path and fsyncs them all at once (the fsyncs overlap on the thread pool). */
-async function writeSynced(fs: LogFs, files: readonly (readonly [string, Buffer])[]): Promise<void> {
-  // Every write settles before this returns, even when one fails.
-  const synced = await Promise.allSettled(files.map(([path, data]) => fs.writeSynced(path, data)));
-  for (const r of synced) if (r.status === "rejected") throw r.reason;
-}
-
 /** Writes checkpoint file `path` and its sidecar, atomically and durably (see the module comment). */
 export async function writeCheckpointFile(fs: LogFs, path: string, data: Buffer): Promise<void> {
   const dir = dirname(path);
@@ -150,10 +144,8 @@ export async function writeCheckpointFile(fs: LogFs, path: string, data: Buffer)
     fs.unlink(sidecarPath);
     await fs.fsyncDir(dir);
   }
-  await writeSynced(fs, [
-    [`${path}.tmp`, data],
-    [`${sidecarPath}.tmp`, encodeChecksumFile(data)],
-  ]);
+  // Both written and fsynced at once (the fsyncs overlap on the thread pool); both settle before this goes on.
+  await settleAll([fs.writeSynced(`${path}.tmp`, data), fs.writeSynced(`${sidecarPath}.tmp`, encodeChecksumFile(data))]);
   fs.rename(`${path}.tmp`, path);
   // Replacing a file, the new content must be durable before a sidecar that describes it is.
   if (replacing) await fs.fsyncDir(dir);

@@ -25,7 +25,7 @@ import { compile, ordinals } from "../exec/bind.js";
 import type { Row } from "../types.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import { eventTimeColumnOf, eventTimeValue, type EventTimeMark } from "./event-time.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, purgeOldState } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores } from "./operators.js";
 import { stateKeyEncoder, statePartitionOf } from "./state-keys.js";
 
 type DedupNode = Extract<LogicalPlan, { kind: "dedup" }>;
@@ -113,23 +113,19 @@ export class StreamingDeduplicate implements StatefulOperator {
         }
       }
       const removalsMs = Date.now() - t1;
-      const t2 = Date.now();
-      const metrics = stores.map((s) => s.metrics());
-      for (const s of stores) await s.commit();
-      purgeOldState(this.providers, ctx.batchId);
-      const sum = (f: (m: (typeof metrics)[number]) => number): number => metrics.reduce((a, m) => a + f(m), 0);
+      const committed = await commitStores(stores, this.providers, ctx.batchId);
       return {
         rows: out,
         progress: {
           operatorName: this.operatorName,
-          numRowsTotal: sum((m) => m.numRowsTotal),
+          numRowsTotal: committed.numRowsTotal,
           numRowsUpdated: updated,
           numRowsRemoved: removed,
           numRowsDroppedByWatermark: dropped,
           allUpdatesTimeMs: updatesMs,
           allRemovalsTimeMs: removalsMs,
-          commitTimeMs: Date.now() - t2,
-          memoryUsedBytes: sum((m) => m.memoryUsedBytes),
+          commitTimeMs: committed.commitTimeMs,
+          memoryUsedBytes: committed.memoryUsedBytes,
           numShufflePartitions: this.numPartitions,
           numStateStoreInstances: this.numPartitions,
           customMetrics: { numDroppedDuplicateRows: duplicates },

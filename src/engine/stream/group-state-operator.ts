@@ -27,7 +27,7 @@ import type { Row } from "../types.js";
 import { groupRows, keyToPlain } from "./group-state-exec.js";
 import { callGroupFunction, GroupStateImpl, NO_TIMESTAMP, plainToRow, rowToPlain, statePartitionOf, type JsonValue } from "./group-state.js";
 import { eventTimeIds } from "./join-plan.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, purgeOldState } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores } from "./operators.js";
 
 type GroupStateNode = Extract<LogicalPlan, { kind: "flatMapGroupsWithState" }>;
 
@@ -156,23 +156,20 @@ export class StatefulGroupState implements StatefulOperator {
         }
       }
       const removalsMs = Date.now() - t1;
-      const t2 = Date.now();
-      const metrics = stores.map((s) => s.metrics());
-      for (const s of stores) await s.commit();
-      purgeOldState(this.providers, ctx.batchId);
+      const committed = await commitStores(stores, this.providers, ctx.batchId);
       this.nextTimeoutMs = nextTimeout;
       return {
         rows: out,
         progress: {
           operatorName: "flatMapGroupsWithState",
-          numRowsTotal: metrics.reduce((n, m) => n + m.numRowsTotal, 0),
+          numRowsTotal: committed.numRowsTotal,
           numRowsUpdated: updated,
           numRowsRemoved: removed,
           numRowsDroppedByWatermark: dropped,
           allUpdatesTimeMs: updatesMs,
           allRemovalsTimeMs: removalsMs,
-          commitTimeMs: Date.now() - t2,
-          memoryUsedBytes: metrics.reduce((n, m) => n + m.memoryUsedBytes, 0),
+          commitTimeMs: committed.commitTimeMs,
+          memoryUsedBytes: committed.memoryUsedBytes,
           numShufflePartitions: this.numPartitions,
           numStateStoreInstances: this.numPartitions,
           customMetrics: {},

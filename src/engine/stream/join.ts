@@ -26,7 +26,7 @@ import type { Row } from "../types.js";
 import { stateKeyEncoder, statePartitionOf } from "./group-state.js";
 import { planStreamJoin, stateValueWatermark, type JoinSidePlan } from "./join-plan.js";
 import { decodeRow, JoinPartitionState, type JoinSide } from "./join-state.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, purgeOldState } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores } from "./operators.js";
 
 type JoinNode = Extract<LogicalPlan, { kind: "join" }>;
 
@@ -213,13 +213,10 @@ export class StreamStreamJoin implements StatefulOperator {
         this.evictedAt[s.side] = bound;
       }
       const removalsMs = Date.now() - t1;
-      const t2 = Date.now();
       const total = parts.reduce((n, p) => n + p.total("L") + p.total("R"), 0);
       const appended = parts.reduce((n, p) => n + p.appended, 0);
       const removed = parts.reduce((n, p) => n + p.removed, 0);
-      const metrics = stores.map((s) => s.metrics());
-      for (const s of stores) await s.commit();
-      purgeOldState(this.providers, ctx.batchId);
+      const committed = await commitStores(stores, this.providers, ctx.batchId);
       const stateBounds = [bounds.L, bounds.R].filter((b): b is number => b !== null).map((b) => Math.floor(b / 1000));
       return {
         rows: out,
@@ -231,8 +228,8 @@ export class StreamStreamJoin implements StatefulOperator {
           numRowsDroppedByWatermark: dropped,
           allUpdatesTimeMs: updatesMs,
           allRemovalsTimeMs: removalsMs,
-          commitTimeMs: Date.now() - t2,
-          memoryUsedBytes: metrics.reduce((n, m) => n + m.memoryUsedBytes, 0),
+          commitTimeMs: committed.commitTimeMs,
+          memoryUsedBytes: committed.memoryUsedBytes,
           numShufflePartitions: this.numPartitions,
           numStateStoreInstances: this.numPartitions,
           customMetrics: {},

@@ -162,6 +162,33 @@ export function purgeOldState(providers: readonly StateStoreProvider[], batchId:
   });
 }
 
+/** What {@link commitStores} reports for the batch's progress. */
+export interface StoresCommitted {
+  /** Rows in the stores as the batch left them (their metrics before the commit). */
+  readonly numRowsTotal: number;
+  readonly memoryUsedBytes: number;
+  /** From the metrics to the last commit's end. */
+  readonly commitTimeMs: number;
+}
+
+/**
+ * Commits the stores of one batch in turn, then starts the purge of files no retained version
+ * needs ({@link purgeOldState}); the shared tail of the stateful operators' `run`.
+ */
+export async function commitStores(stores: readonly StateStore[], providers: readonly StateStoreProvider[], batchId: number): Promise<StoresCommitted> {
+  const t0 = Date.now();
+  let numRowsTotal = 0;
+  let memoryUsedBytes = 0;
+  for (const s of stores) {
+    const m = s.metrics();
+    numRowsTotal += m.numRowsTotal;
+    memoryUsedBytes += m.memoryUsedBytes;
+  }
+  for (const s of stores) await s.commit();
+  purgeOldState(providers, batchId);
+  return { numRowsTotal, memoryUsedBytes, commitTimeMs: Date.now() - t0 };
+}
+
 /** Aborts every store of a batch that failed (a store already committed or aborted is left as it is). */
 export function abortStores(stores: readonly StateStore[]): void {
   for (const s of stores) {

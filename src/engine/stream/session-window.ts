@@ -29,7 +29,7 @@ import { physicalPlan } from "../plan/physical.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import type { Row } from "../types.js";
 import type { EventTimeMark } from "./event-time.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, purgeOldState } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores } from "./operators.js";
 import type { OutputMode } from "./sinks.js";
 import { stateKeyEncoder, statePartitionOf } from "./state-keys.js";
 
@@ -145,10 +145,7 @@ export class StreamingSessionWindow implements StatefulOperator {
         }
       }
       const removalsMs = Date.now() - t1;
-      const t2 = Date.now();
-      const memory = stores.reduce((a, s) => a + s.metrics().memoryUsedBytes, 0);
-      for (const s of stores) await s.commit();
-      purgeOldState(this.providers, ctx.batchId);
+      const committed = await commitStores(stores, this.providers, ctx.batchId);
       return {
         rows: out,
         progress: {
@@ -159,8 +156,8 @@ export class StreamingSessionWindow implements StatefulOperator {
           numRowsDroppedByWatermark: dropped,
           allUpdatesTimeMs: updatesMs,
           allRemovalsTimeMs: removalsMs,
-          commitTimeMs: Date.now() - t2,
-          memoryUsedBytes: memory,
+          commitTimeMs: committed.commitTimeMs,
+          memoryUsedBytes: committed.memoryUsedBytes,
           numShufflePartitions: this.numPartitions,
           numStateStoreInstances: this.numPartitions,
           customMetrics: {},

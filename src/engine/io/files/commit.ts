@@ -14,6 +14,7 @@ import { WeirError } from "../../../util/errors.js";
 import type { Row, StructType } from "../../types.js";
 import type { OutputFile, OutputFormat } from "./output.js";
 import { partitionDirectory } from "./partitioning.js";
+import { settleAll } from "../../../util/settle.js";
 
 /** Spark's save modes ("error" and "default" are names of errorifexists). */
 export type SaveMode = "append" | "overwrite" | "errorifexists" | "ignore";
@@ -123,7 +124,7 @@ export async function runWriteJob(job: WriteJob): Promise<WriteResult> {
   try {
     await mkdir(temp, { recursive: true });
     const streams = await job.execute(controller.signal);
-    const results = await Promise.allSettled(
+    await settleAll(
       streams.map((s, i) =>
         writeStream(job, s, temp, `part-${String(i).padStart(5, "0")}-${jobId}-c000${job.format.extension}`, files).catch((e: unknown) => {
           controller.abort(e); // stop the other partitions' work early
@@ -131,8 +132,6 @@ export async function runWriteJob(job: WriteJob): Promise<WriteResult> {
         }),
       ),
     );
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failure !== undefined) throw failure.reason;
     await writeFile(path.join(temp, "_SUCCESS"), "");
     await commit(decision.commit, temp, job.dest, jobId, files);
   } catch (e) {
