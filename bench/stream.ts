@@ -516,6 +516,8 @@ async function main(): Promise<void> {
   const broker = await Broker.start({ host: "127.0.0.1", port: 0, dataDir: join(workdir, "log") }, { maintenanceIntervalMs: 0 });
   const bootstrap = `127.0.0.1:${broker.address.port}`;
   const weir = await Weir.embedded({ log: broker });
+  // The same number of state partitions as Spark's side (spark.sql.shuffle.partitions=2).
+  weir.conf.set("spark.sql.shuffle.partitions", 2);
   const errors: Record<string, string> = {};
   const profiles: Record<string, unknown> = {};
   const result: { weir: { throughput: QueryRun[]; latency: LatencyFigures | null }; spark: SparkSide | null; checks: string[] } = { weir: { throughput: [], latency: null }, spark: null, checks: [] };
@@ -570,7 +572,7 @@ async function main(): Promise<void> {
   const cpuPerM = (r: QueryRun | undefined): number | null => (r === undefined || r.cpuMs === null ? null : r.cpuMs / 1000 / (r.rows / 1e6));
   const find = (runs: readonly QueryRun[] | undefined, q: string): QueryRun | undefined => runs?.find((r) => r.query === q);
   const systems: { name: string; setup: string; throughput: readonly QueryRun[]; latency: LatencyFigures | null }[] = [];
-  if (SYSTEMS.has("weir")) systems.push({ name: "Weir", setup: "throughput: embedded in this process; latency: a child process over the wire", ...result.weir });
+  if (SYSTEMS.has("weir")) systems.push({ name: "Weir", setup: "2 shuffle partitions; throughput: embedded in this process; latency: a child process over the wire", ...result.weir });
   if (result.spark !== null) systems.push({ name: `PySpark ${sparkVersion}`, setup: `local[2], driver ${SPARK_DRIVER_MEMORY}, 2 shuffle partitions, spark-sql-kafka over the wire`, throughput: result.spark.throughput, latency: result.spark.latency });
   const table: Table = {
     head: ["system", "word count rec/s", "windows rec/s", "CPU s/1M (wc, win)", "latency p50 ms", "p99 ms", "max ms", "latency batches: p50 / p99 / max", "setup"],

@@ -10,10 +10,12 @@
  * `{"batchId", "timestamp", "triggerExecutionMs", "numInputRows", "endOffset"}`, then `done`.
  *
  * With WEIR_BENCH_PROFILE=1 the time from `ready` to the end of the query runs under V8's
- * sampling profiler; the summary goes to stderr.
+ * sampling profiler; the summary goes to stderr. With WEIR_BENCH_PROGRESS_FILE=path every batch's
+ * whole progress (durationMs, stateOperators, ...) is also written there, one JSON line per batch.
  *
  * usage: stream-latency-child.ts BOOTSTRAP LINES_TOPIC OUTPUT_TOPIC CHECKPOINT
  */
+import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Weir, col, explode, split, type StreamingQueryProgress } from "../../src/index.js";
 import { formatProfileSummary } from "./cpuprofile.js";
@@ -22,6 +24,8 @@ import { profileRun } from "./profile.js";
 const [bootstrap, linesTopic, outputTopic, checkpoint] = process.argv.slice(2);
 if (checkpoint === undefined) throw new Error("usage: stream-latency-child.ts BOOTSTRAP LINES_TOPIC OUTPUT_TOPIC CHECKPOINT");
 const weir = await Weir.connect({ bootstrapServers: bootstrap });
+// The same number of state partitions as Spark's side (spark.sql.shuffle.partitions=2).
+weir.conf.set("spark.sql.shuffle.partitions", 2);
 // Every batch's progress (recentProgress keeps the last 100 only).
 const progress: StreamingQueryProgress[] = [];
 weir.streams.addListener({ onQueryProgress: (e) => void progress.push(e.progress) });
@@ -57,6 +61,9 @@ if (process.env.WEIR_BENCH_PROFILE === "1") {
   process.stderr.write(`\nWeir latency child profile (${Math.round(p.ms)} ms; ${p.file}):\n${formatProfileSummary(p.summary, 40)}\n`);
 } else {
   await measured();
+}
+if (process.env.WEIR_BENCH_PROGRESS_FILE !== undefined) {
+  writeFileSync(process.env.WEIR_BENCH_PROGRESS_FILE, progress.map((p) => JSON.stringify(p) + "\n").join(""));
 }
 for (const p of progress) {
   process.stdout.write(

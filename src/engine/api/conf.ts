@@ -11,8 +11,18 @@
  *   how a streaming query with several `withWatermark`s picks its global watermark. A query
  *   records the value in its checkpoint's offsets conf at its first batch and keeps that value on
  *   every restart, as Spark does.
+ * - `spark.sql.shuffle.partitions`: a positive integer, the number of state partitions of a
+ *   streaming query's checkpoint when it is created (Weir's default is 4, Spark's 200: each state
+ *   partition has files of its own, so a small number is better on one machine). An existing
+ *   checkpoint keeps the number it was created with, as in Spark.
  */
 import { WeirError } from "../../util/errors.js";
+
+/** The state partitions' key. */
+export const SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
+
+/** Weir's default for {@link SHUFFLE_PARTITIONS} (see the module comment). */
+export const SHUFFLE_PARTITIONS_DEFAULT = 4;
 
 /** The multiple-watermark policy's key. */
 export const MULTIPLE_WATERMARK_POLICY = "spark.sql.streaming.multipleWatermarkPolicy";
@@ -40,6 +50,19 @@ const KNOWN: ReadonlyMap<string, KnownKey> = new Map([
             { details: { key: MULTIPLE_WATERMARK_POLICY, value } },
           );
         }
+      },
+    },
+  ],
+  [
+    SHUFFLE_PARTITIONS,
+    {
+      defaultValue: String(SHUFFLE_PARTITIONS_DEFAULT),
+      check: (value: string) => {
+        const v = value.trim();
+        if (!/^[+-]?\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Math.abs(Number(v)) > 2 ** 31 - 1) {
+          throw new WeirError("INVALID_ARGUMENT", `${SHUFFLE_PARTITIONS} should be int, but was ${value}`, { details: { key: SHUFFLE_PARTITIONS, value } });
+        }
+        if (Number(v) <= 0) throw new WeirError("INVALID_ARGUMENT", `The value of ${SHUFFLE_PARTITIONS} must be positive, but was ${value}`, { details: { key: SHUFFLE_PARTITIONS, value } });
       },
     },
   ],
@@ -102,6 +125,11 @@ export function runtimeConfigOf(session: object): RuntimeConfig {
 /** The session's multiple-watermark policy, lower-case. */
 export function watermarkPolicyOf(session: object): WatermarkPolicy {
   return parseWatermarkPolicy(runtimeConfigOf(session).get(MULTIPLE_WATERMARK_POLICY));
+}
+
+/** The session's `spark.sql.shuffle.partitions` (checked when it was set). */
+export function shufflePartitionsOf(session: object): number {
+  return Number(runtimeConfigOf(session).get(SHUFFLE_PARTITIONS).trim());
 }
 
 /** A policy value as stored (any case); throws Spark's message for anything but min or max. */

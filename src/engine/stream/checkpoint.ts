@@ -1,7 +1,7 @@
 /**
  * A streaming query's checkpoint directory, in Spark's layout so the files read the same:
  *
- *   <checkpointLocation>/metadata        {"id":"<query uuid>", "weir":{...query fingerprint}}
+ *   <checkpointLocation>/metadata        {"id":"<query uuid>", "weir":{"shufflePartitions":N, "fingerprint":{...}}}
  *   <checkpointLocation>/offsets/<N>     v1 / {"batchWatermarkMs":..,"batchTimestampMs":..,"conf":{..}} / one line per source
  *   <checkpointLocation>/commits/<N>     v1 / {"nextBatchWatermarkMs":..}
  *   <checkpointLocation>/sources/<i>/<N> the sources' own logs (source.ts, SourceMetadataLog)
@@ -24,6 +24,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { LogFs } from "../../log/fs.js";
 import { assert } from "../../util/assert.js";
+import { SHUFFLE_PARTITIONS_DEFAULT } from "../api/conf.js";
 import { WeirError } from "../../util/errors.js";
 import { checkpointCorrupt as corrupt, checksumPathOf, readCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";
 
@@ -60,11 +61,22 @@ export interface QueryFingerprint {
   readonly statefulOperators: readonly string[];
 }
 
+/**
+ * The state partitions of a checkpoint written before the number was recorded in `metadata`
+ * (all of them were created with Weir's default, {@link SHUFFLE_PARTITIONS_DEFAULT}).
+ */
+export const DEFAULT_SHUFFLE_PARTITIONS = SHUFFLE_PARTITIONS_DEFAULT;
+
 /** The `metadata` file. */
 export interface CheckpointMetadata {
   /** The query's id, stable across restarts (StreamingQuery.id). */
   readonly id: string;
   readonly fingerprint: QueryFingerprint;
+  /**
+   * The state partitions (`spark.sql.shuffle.partitions`) fixed when the checkpoint was created;
+   * a restart keeps them whatever the session says now, as Spark does.
+   */
+  readonly shufflePartitions: number;
 }
 
 /** What {@link readCheckpointFacts} found. */
@@ -283,24 +295,35 @@ export class Checkpoint {
    * Opens (creating when new) the checkpoint at `root` for a query with `fingerprint`. A
    * checkpoint written by an incompatible query is refused naming its `metadata` file, with the
    * differences listed.
+   *
+   * `fingerprint` may be a function of the state partitions: a new checkpoint gets
+   * `shufflePartitions` (recorded in `metadata`), an existing one keeps the number it recorded
+   * ({@link DEFAULT_SHUFFLE_PARTITIONS} when it recorded none), and the fingerprint is compared
+   * for that number.
    */
-  static async open(fs: LogFs, root: string, fingerprint: QueryFingerprint): Promise<Checkpoint> {
+  static async open(fs: LogFs, root: string, fingerprint: QueryFingerprint | ((shufflePartitions: number) => QueryFingerprint), shufflePartitions = DEFAULT_SHUFFLE_PARTITIONS): Promise<Checkpoint> {
+    assert(Number.isInteger(shufflePartitions) && shufflePartitions > 0, "shufflePartitions must be a positive integer");
+    const fingerprintFor = typeof fingerprint === "function" ? fingerprint : () => fingerprint;
     const paths = new CheckpointPaths(root);
     for (const dir of [root, paths.offsetsDir, paths.commitsDir]) if (fs.stat(dir) === null) fs.mkdir(dir);
     if (fs.stat(paths.metadata) === null) {
-      const metadata: CheckpointMetadata = { id: randomUUID(), fingerprint };
-      await writeCheckpointFile(fs, paths.metadata, Buffer.from(JSON.stringify({ id: metadata.id, weir: { fingerprint } }) + "\n"));
+      const metadata: CheckpointMetadata = { id: randomUUID(), fingerprint: fingerprintFor(shufflePartitions), shufflePartitions };
+      await writeCheckpointFile(fs, paths.metadata, Buffer.from(JSON.stringify({ id: metadata.id, weir: { shufflePartitions, fingerprint: metadata.fingerprint } }) + "\n"));
       return new Checkpoint(fs, paths, metadata);
     }
     const stored = parseJsonLine(paths.metadata, readCheckpointFile(fs, paths.metadata).toString("utf8").split("\n")[0], "the metadata line");
     if (!isObject(stored) || typeof stored.id !== "string") throw corrupt(paths.metadata, `expected {"id": "<uuid>", ...}`);
     const weir = stored.weir;
     const fp = isObject(weir) ? weir.fingerprint : undefined;
-    if (!isObject(fp) || !Array.isArray(fp.sources) || !Array.isArray(fp.statefulOperators)) {
+    if (!isObject(weir) || !isObject(fp) || !Array.isArray(fp.sources) || !Array.isArray(fp.statefulOperators)) {
       throw corrupt(paths.metadata, "the query fingerprint is missing (was it written by Spark? Weir cannot resume Spark's state)");
     }
+    const partitions = weir.shufflePartitions ?? DEFAULT_SHUFFLE_PARTITIONS;
+    if (typeof partitions !== "number" || !Number.isInteger(partitions) || partitions <= 0) {
+      throw corrupt(paths.metadata, `"shufflePartitions" must be a positive integer, found ${JSON.stringify(partitions)}`);
+    }
     const storedFp: QueryFingerprint = { sources: fp.sources.map(String), statefulOperators: fp.statefulOperators.map(String) };
-    const diffs = fingerprintDifferences(storedFp, fingerprint);
+    const diffs = fingerprintDifferences(storedFp, fingerprintFor(partitions));
     if (diffs.length > 0) {
       throw new WeirError(
         "CHECKPOINT",
@@ -309,7 +332,7 @@ export class Checkpoint {
         { details: { path: paths.metadata, checkpoint: root, differences: diffs } },
       );
     }
-    return new Checkpoint(fs, paths, { id: stored.id, fingerprint: storedFp });
+    return new Checkpoint(fs, paths, { id: stored.id, fingerprint: storedFp, shufflePartitions: partitions });
   }
 
   /** The facts on disk now. */

@@ -32,7 +32,7 @@ import type { OutputMode, StreamSink } from "./sinks.js";
 import { CountingSource, sameOffset, type StreamSource, type StreamingRelation } from "./source.js";
 import type { StateProviderFactory } from "./stateful.js";
 import { bindWatermarkNode, nextWatermark, watermarkOf, type EventTimeStats } from "./watermark.js";
-import { MULTIPLE_WATERMARK_POLICY, parseWatermarkPolicy, watermarkPolicyOf, type WatermarkPolicy } from "../api/conf.js";
+import { MULTIPLE_WATERMARK_POLICY, SHUFFLE_PARTITIONS, parseWatermarkPolicy, shufflePartitionsOf, watermarkPolicyOf, type WatermarkPolicy } from "../api/conf.js";
 import { BatchMalformedCounts, bindMalformedCounters, fromJsonSources, relationLineage, type RelationLineage } from "./malformed.js";
 import { join } from "node:path";
 
@@ -42,15 +42,12 @@ export type Trigger =
   | { readonly kind: "once" }
   | { readonly kind: "availableNow" };
 
-/** Spark's spark.sql.shuffle.partitions for state, fixed per checkpoint (Spark's default is 200; state files per partition make a small number better here). */
-export const STATE_PARTITIONS_DEFAULT = 4;
 /**
  * How often a query without new data looks again (Spark's spark.sql.streaming.pollingDelay, 10
  * ms). Only an idle query waits it: a trigger that finds data starts the next batch at once, so
  * under a steady input (bench:stream's 10 000 records/s) no batch waits for it.
  */
 export const POLL_DELAY_MS = 10;
-const SHUFFLE_PARTITIONS_CONF = "spark.sql.shuffle.partitions";
 
 /** What the executor reports to its query. */
 export interface ExecutorEvents {
@@ -129,7 +126,8 @@ export class MicroBatchExecutor {
 
   /** Opens the checkpoint (refusing an incompatible one) and the sources. */
   static async open(cfg: ExecutorConfig, events: ExecutorEvents): Promise<MicroBatchExecutor> {
-    const checkpoint = await Checkpoint.open(cfg.fs, cfg.checkpointLocation, fingerprintOf(cfg.streaming, STATE_PARTITIONS_DEFAULT));
+    const partitions = shufflePartitionsOf(cfg.frame.session);
+    const checkpoint = await Checkpoint.open(cfg.fs, cfg.checkpointLocation, (n) => fingerprintOf(cfg.streaming, n), partitions);
     const ex = new MicroBatchExecutor(cfg, checkpoint, events);
     const relations = cfg.streaming.relations;
     for (let i = 0; i < relations.length; i++) {
@@ -149,7 +147,8 @@ export class MicroBatchExecutor {
 
   private conf(): Record<string, string> {
     // The session's multiple-watermark policy, fixed in the checkpoint at the first batch (as Spark).
-    return { [SHUFFLE_PARTITIONS_CONF]: String(STATE_PARTITIONS_DEFAULT), [MULTIPLE_WATERMARK_POLICY]: watermarkPolicyOf(this.cfg.frame.session) };
+    // The state partitions are the checkpoint's (fixed when it was created), as in Spark.
+    return { [SHUFFLE_PARTITIONS]: String(this.checkpoint.metadata.shufflePartitions), [MULTIPLE_WATERMARK_POLICY]: watermarkPolicyOf(this.cfg.frame.session) };
   }
 
   /** Runs until the trigger says stop or `signal` aborts; throws what a batch threw. */
@@ -167,7 +166,7 @@ export class MicroBatchExecutor {
     this.jsonSources = fromJsonSources(this.cfg.streaming.plan, this.lineage);
     this.initial = [];
     for (const s of this.sources) this.initial.push(await s.initialOffset());
-    const partitions = Number(conf[SHUFFLE_PARTITIONS_CONF] ?? STATE_PARTITIONS_DEFAULT);
+    const partitions = Number(conf[SHUFFLE_PARTITIONS] ?? this.checkpoint.metadata.shufflePartitions);
     const providers = this.cfg.stateProviders(cp);
     this.operators.clear();
     this.cfg.streaming.stateful.forEach((node, operatorId) => {
