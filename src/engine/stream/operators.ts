@@ -15,6 +15,7 @@
  * fingerprint in {@link describeStatefulNode}, and build it in {@link createStatefulOperator}.
  */
 import { WeirError } from "../../util/errors.js";
+import { settleAll } from "../../util/settle.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import type { LogicalPlan } from "../plan/logical.js";
 import { simpleString } from "../types.js";
@@ -172,8 +173,10 @@ export interface StoresCommitted {
 }
 
 /**
- * Commits the stores of one batch in turn, then starts the purge of files no retained version
- * needs ({@link purgeOldState}); the shared tail of the stateful operators' `run`.
+ * Commits the stores of one batch, all at once (each partition's files are its own, so their
+ * writes and fsyncs overlap), waits for every commit and throws the first failure, then starts
+ * the purge of files no retained version needs ({@link purgeOldState}); the shared tail of the
+ * stateful operators' `run`.
  */
 export async function commitStores(stores: readonly StateStore[], providers: readonly StateStoreProvider[], batchId: number): Promise<StoresCommitted> {
   const t0 = Date.now();
@@ -184,7 +187,7 @@ export async function commitStores(stores: readonly StateStore[], providers: rea
     numRowsTotal += m.numRowsTotal;
     memoryUsedBytes += m.memoryUsedBytes;
   }
-  for (const s of stores) await s.commit();
+  await settleAll(stores.map((s) => s.commit()));
   purgeOldState(providers, batchId);
   return { numRowsTotal, memoryUsedBytes, commitTimeMs: Date.now() - t0 };
 }
