@@ -25,7 +25,7 @@ import { compile, ordinals } from "../exec/bind.js";
 import type { Row } from "../types.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import { eventTimeColumnOf, eventTimeValue, type EventTimeMark } from "./event-time.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores, stateOperatorProgress } from "./operators.js";
 import { stateKeyEncoder, statePartitionOf } from "./state-keys.js";
 
 type DedupNode = Extract<LogicalPlan, { kind: "dedup" }>;
@@ -116,20 +116,7 @@ export class StreamingDeduplicate implements StatefulOperator {
       const committed = await commitStores(stores, this.providers, ctx.batchId);
       return {
         rows: out,
-        progress: {
-          operatorName: this.operatorName,
-          numRowsTotal: committed.numRowsTotal,
-          numRowsUpdated: updated,
-          numRowsRemoved: removed,
-          numRowsDroppedByWatermark: dropped,
-          allUpdatesTimeMs: updatesMs,
-          allRemovalsTimeMs: removalsMs,
-          commitTimeMs: committed.commitTimeMs,
-          memoryUsedBytes: committed.memoryUsedBytes,
-          numShufflePartitions: this.numPartitions,
-          numStateStoreInstances: this.numPartitions,
-          customMetrics: { numDroppedDuplicateRows: duplicates },
-        },
+        progress: stateOperatorProgress(this.operatorName, this.numPartitions, committed, { numRowsUpdated: updated, numRowsRemoved: removed, numRowsDroppedByWatermark: dropped, allUpdatesTimeMs: updatesMs, allRemovalsTimeMs: removalsMs, customMetrics: { numDroppedDuplicateRows: duplicates } }),
       };
     } catch (e) {
       abortStores(stores);

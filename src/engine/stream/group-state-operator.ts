@@ -27,7 +27,7 @@ import type { Row } from "../types.js";
 import { groupRows, keyToPlain } from "./group-state-exec.js";
 import { callGroupFunction, GroupStateImpl, NO_TIMESTAMP, plainToRow, rowToPlain, statePartitionOf, type JsonValue } from "./group-state.js";
 import { eventTimeIds } from "./join-plan.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores, stateOperatorProgress } from "./operators.js";
 
 type GroupStateNode = Extract<LogicalPlan, { kind: "flatMapGroupsWithState" }>;
 
@@ -160,20 +160,7 @@ export class StatefulGroupState implements StatefulOperator {
       this.nextTimeoutMs = nextTimeout;
       return {
         rows: out,
-        progress: {
-          operatorName: "flatMapGroupsWithState",
-          numRowsTotal: committed.numRowsTotal,
-          numRowsUpdated: updated,
-          numRowsRemoved: removed,
-          numRowsDroppedByWatermark: dropped,
-          allUpdatesTimeMs: updatesMs,
-          allRemovalsTimeMs: removalsMs,
-          commitTimeMs: committed.commitTimeMs,
-          memoryUsedBytes: committed.memoryUsedBytes,
-          numShufflePartitions: this.numPartitions,
-          numStateStoreInstances: this.numPartitions,
-          customMetrics: {},
-        },
+        progress: stateOperatorProgress("flatMapGroupsWithState", this.numPartitions, committed, { numRowsUpdated: updated, numRowsRemoved: removed, numRowsDroppedByWatermark: dropped, allUpdatesTimeMs: updatesMs, allRemovalsTimeMs: removalsMs }),
       };
     } catch (e) {
       abortStores(stores);

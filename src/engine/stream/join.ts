@@ -26,7 +26,7 @@ import type { Row } from "../types.js";
 import { stateKeyEncoder, statePartitionOf } from "./group-state.js";
 import { planStreamJoin, stateValueWatermark, type JoinSidePlan } from "./join-plan.js";
 import { decodeRow, JoinPartitionState, type JoinSide } from "./join-state.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores, stateOperatorProgress } from "./operators.js";
 
 type JoinNode = Extract<LogicalPlan, { kind: "join" }>;
 
@@ -220,20 +220,7 @@ export class StreamStreamJoin implements StatefulOperator {
       const stateBounds = [bounds.L, bounds.R].filter((b): b is number => b !== null).map((b) => Math.floor(b / 1000));
       return {
         rows: out,
-        progress: {
-          operatorName: "symmetricHashJoin",
-          numRowsTotal: total,
-          numRowsUpdated: appended,
-          numRowsRemoved: removed,
-          numRowsDroppedByWatermark: dropped,
-          allUpdatesTimeMs: updatesMs,
-          allRemovalsTimeMs: removalsMs,
-          commitTimeMs: committed.commitTimeMs,
-          memoryUsedBytes: committed.memoryUsedBytes,
-          numShufflePartitions: this.numPartitions,
-          numStateStoreInstances: this.numPartitions,
-          customMetrics: {},
-        },
+        progress: stateOperatorProgress("symmetricHashJoin", this.numPartitions, committed, { numRowsTotal: total, numRowsUpdated: appended, numRowsRemoved: removed, numRowsDroppedByWatermark: dropped, allUpdatesTimeMs: updatesMs, allRemovalsTimeMs: removalsMs }),
         // Spark's produceOutputWatermark: rows this join emits later can be as old as its state bounds.
         outputWatermarkMs: stateBounds.length === 0 ? watermarkMs : Math.min(watermarkMs, ...stateBounds),
       };

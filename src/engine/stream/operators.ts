@@ -192,6 +192,36 @@ export async function commitStores(stores: readonly StateStore[], providers: rea
   return { numRowsTotal, memoryUsedBytes, commitTimeMs: Date.now() - t0 };
 }
 
+/** What a stateful operator counted in one batch, beside what {@link commitStores} reports. */
+export interface StateBatchCounts {
+  /** Rows in state, when the operator counts them itself (else the stores' count). */
+  readonly numRowsTotal?: number;
+  readonly numRowsUpdated: number;
+  readonly numRowsRemoved: number;
+  readonly numRowsDroppedByWatermark: number;
+  readonly allUpdatesTimeMs: number;
+  readonly allRemovalsTimeMs: number;
+  readonly customMetrics?: Record<string, number>;
+}
+
+/** One stateful operator's progress for a batch (Spark's StateOperatorProgress). */
+export function stateOperatorProgress(operatorName: string, numPartitions: number, committed: StoresCommitted, counts: StateBatchCounts): StateOperatorProgress {
+  return {
+    operatorName,
+    numRowsTotal: counts.numRowsTotal ?? committed.numRowsTotal,
+    numRowsUpdated: counts.numRowsUpdated,
+    numRowsRemoved: counts.numRowsRemoved,
+    numRowsDroppedByWatermark: counts.numRowsDroppedByWatermark,
+    allUpdatesTimeMs: counts.allUpdatesTimeMs,
+    allRemovalsTimeMs: counts.allRemovalsTimeMs,
+    commitTimeMs: committed.commitTimeMs,
+    memoryUsedBytes: committed.memoryUsedBytes,
+    numShufflePartitions: numPartitions,
+    numStateStoreInstances: numPartitions,
+    customMetrics: counts.customMetrics ?? {},
+  };
+}
+
 /** Aborts every store of a batch that failed (a store already committed or aborted is left as it is). */
 export function abortStores(stores: readonly StateStore[]): void {
   for (const s of stores) {

@@ -29,7 +29,7 @@ import { physicalPlan } from "../plan/physical.js";
 import type { StateStore, StateStoreProvider } from "../state/store.js";
 import type { Row } from "../types.js";
 import type { EventTimeMark } from "./event-time.js";
-import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores } from "./operators.js";
+import { type StatefulBatchContext, type StatefulOperator, type StatefulResult, abortStores, commitStores, stateOperatorProgress } from "./operators.js";
 import type { OutputMode } from "./sinks.js";
 import { stateKeyEncoder, statePartitionOf } from "./state-keys.js";
 
@@ -148,20 +148,7 @@ export class StreamingSessionWindow implements StatefulOperator {
       const committed = await commitStores(stores, this.providers, ctx.batchId);
       return {
         rows: out,
-        progress: {
-          operatorName: "sessionWindowStateStoreSaveExec",
-          numRowsTotal: total,
-          numRowsUpdated: updated,
-          numRowsRemoved: removed,
-          numRowsDroppedByWatermark: dropped,
-          allUpdatesTimeMs: updatesMs,
-          allRemovalsTimeMs: removalsMs,
-          commitTimeMs: committed.commitTimeMs,
-          memoryUsedBytes: committed.memoryUsedBytes,
-          numShufflePartitions: this.numPartitions,
-          numStateStoreInstances: this.numPartitions,
-          customMetrics: {},
-        },
+        progress: stateOperatorProgress("sessionWindowStateStoreSaveExec", this.numPartitions, committed, { numRowsTotal: total, numRowsUpdated: updated, numRowsRemoved: removed, numRowsDroppedByWatermark: dropped, allUpdatesTimeMs: updatesMs, allRemovalsTimeMs: removalsMs }),
       };
     } catch (e) {
       abortStores(stores);
