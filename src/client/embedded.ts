@@ -132,6 +132,11 @@ export class EmbeddedLogClient implements LogClient {
     return this.call(() => ({ ...this.log.partition(topic, partition).read(offset, maxBytes), framesChecked: true }));
   }
 
+  /** See {@link LogClient.fetchInto}: the log's pread goes straight into `into` when the batches fit. */
+  fetchInto(topic: string, partition: number, offset: number, maxBytes: number, into: Buffer): Promise<LogFetchResult> {
+    return this.call(() => ({ ...this.log.partition(topic, partition).read(offset, maxBytes, into), framesChecked: true }));
+  }
+
   /** See {@link LogClient.produce}. */
   produce(topic: string, partition: number, batch: Buffer): Promise<LogProduceResult> {
     return this.order.run(`${topic}\0${partition}`, () => this.produceNow(topic, partition, batch));

@@ -76,6 +76,15 @@ export interface LogClient {
    */
   fetch(topic: string, partition: number, offset: number, maxBytes: number): Promise<LogFetchResult>;
   /**
+   * As {@link fetch}, reading the batches straight into `into` when they fit: the result's
+   * records are then a view of `into` (check with `records.buffer === into.buffer`), else a
+   * buffer of their own (batches larger than `into`, or nothing to read). Saves a copy and an
+   * allocation per fetch for callers that reuse memory, e.g. a worker thread's shared fetch
+   * slot. Optional: a client without it is used through {@link fetch}. `into` must not be read
+   * or written by anyone else until the promise settles.
+   */
+  fetchInto?(topic: string, partition: number, offset: number, maxBytes: number, into: Buffer): Promise<LogFetchResult>;
+  /**
    * Appends one record batch (v2, offset deltas 0..n-1, not transactional) idempotently: the
    * client stamps its producer id, epoch and the partition's next sequence into the batch (the
    * buffer is handed over and rewritten in place), retries keep the sequence, so the log holds

@@ -327,9 +327,10 @@ export class PartitionLog {
   /**
    * Whole batches starting with the one that contains `offset`, up to `maxBytes` but at least
    * one batch, never past the HW. Offsets outside [logStartOffset, logEndOffset] are
-   * OFFSET_OUT_OF_RANGE.
+   * OFFSET_OUT_OF_RANGE. With `into`, the batches are read into it when they fit (the records
+   * are then a view of it; see Segment.read).
    */
-  read(offset: number, maxBytes: number): ReadResult {
+  read(offset: number, maxBytes: number, into?: Buffer): ReadResult {
     this.checkOpen();
     const logStart = this.logStartOffset();
     if (!Number.isSafeInteger(offset) || offset < logStart || offset > this.next) {
@@ -344,7 +345,7 @@ export class PartitionLog {
       const limit = this.limitOf(seg);
       if (limit === 0 && seg.baseOffset > this.hw.segmentBase) break;
       const loc = seg.locate(offset, limit);
-      if (loc !== null) return result(seg.read(loc.position, batchTotalBytes(loc.header), maxBytes, limit));
+      if (loc !== null) return result(seg.read(loc.position, batchTotalBytes(loc.header), maxBytes, limit, into));
     }
     return result(Buffer.alloc(0));
   }

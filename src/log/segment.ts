@@ -352,11 +352,13 @@ export class Segment {
   /**
    * Whole batches from `position`: up to `maxBytes`, but always the first batch even if larger
    * (Kafka's fetch semantics), never past file position `limit`. Every batch is validated (CRC)
-   * before it is returned; damage on disk is LOG_CORRUPT, never data.
+   * before it is returned; damage on disk is LOG_CORRUPT, never data. The bytes are read into
+   * `into` when given and large enough (the result is then a view of it), else into a buffer of
+   * their own.
    */
-  read(position: number, firstBatchBytes: number, maxBytes: number, limit: number): Buffer {
+  read(position: number, firstBatchBytes: number, maxBytes: number, limit: number, into?: Buffer): Buffer {
     const want = Math.min(limit - position, Math.max(firstBatchBytes, Math.min(maxBytes, logLimits.readBytesMax)));
-    const buf = Buffer.allocUnsafe(want);
+    const buf = into !== undefined && into.length >= want ? into : Buffer.allocUnsafe(want);
     const n = this.file.pread(buf, 0, want, position);
     let end = 0;
     try {

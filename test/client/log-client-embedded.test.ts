@@ -60,6 +60,25 @@ describe("EmbeddedLogClient", () => {
     assert.equal((await f.client.fetch("events", 0, 10, 1 << 20)).records.length, 0);
   });
 
+  it("fetches into a caller's buffer when the batches fit, else into their own", async () => {
+    const client = f.client as EmbeddedLogClient;
+    const plain = await client.fetch("events", 0, 5, 1 << 20);
+    const into = Buffer.from(new SharedArrayBuffer(1 << 16));
+    const r = await client.fetchInto("events", 0, 5, 1 << 20, into);
+    assert.equal(r.records.buffer, into.buffer);
+    assert.equal(r.records.byteOffset, 0);
+    assert.deepEqual(Buffer.from(r.records), plain.records);
+    assert.equal(r.highWatermark, 10);
+    assert.equal(r.framesChecked, true);
+    // Too small for the first batch: the result has memory of its own, `into` is left alone.
+    const small = Buffer.alloc(8, 7);
+    const own = await client.fetchInto("events", 0, 5, 1 << 20, small);
+    assert.notEqual(own.records.buffer, small.buffer);
+    assert.deepEqual(own.records, plain.records);
+    assert.deepEqual(small, Buffer.alloc(8, 7));
+    assert.equal((await client.fetchInto("events", 0, 10, 1 << 20, into)).records.length, 0);
+  });
+
   it("stamps its producer id and per-partition sequences into the batches", async () => {
     const r = await f.client.fetch("events", 0, 0, 1 << 20);
     const headers = [...batchesIn(r.records)].map((b) => b.header);

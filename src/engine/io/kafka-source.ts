@@ -42,6 +42,24 @@ export interface RangeFetch {
   readonly from: number;
   /** The end (exclusive) of the range. */
   readonly until: number;
+  /**
+   * The {@link FetchTargets} buffer the records were read into (they are a view of it, from its
+   * start), or -1 when they have memory of their own.
+   */
+  readonly target: number;
+}
+
+/**
+ * Buffers a fetch loop may read its fetches into (through {@link LogClient.fetchInto}), so that
+ * its caller allocates nothing per fetch. A buffer taken is the caller's again with the fetch
+ * read into it (RangeFetch.target), which gives it back with `release` once done with it; a
+ * buffer the read did not use is given back by the loop.
+ */
+export interface FetchTargets {
+  /** A free buffer and its id, or null when none is free (the fetch then gets its own memory). */
+  take(): { readonly id: number; readonly buffer: Buffer } | null;
+  /** Makes buffer `id` free again. */
+  release(id: number): void;
 }
 
 /** What the parallel aggregation needs of a Kafka source (the `KAFKA_SCAN` property of the source). */
@@ -60,7 +78,7 @@ export interface KafkaScanHandle {
 export interface KafkaRangeHandle {
   readonly range: OffsetRange;
   /** The range's fetch loop, as the scan runs it. */
-  fetches(opts: ScanOptions): AsyncGenerator<RangeFetch>;
+  fetches(opts: ScanOptions, targets?: FetchTargets): AsyncGenerator<RangeFetch>;
   /** The range's rows as `rows(opts)` gives them, with the value column read by `valueReader` (see RowDecoder). */
   readValues(opts: ScanOptions, valueReader: ValueReader): AsyncGenerator<Row[]>;
 }
@@ -148,7 +166,7 @@ export function createKafkaSource(client: LogClient, options: ReadonlyMap<string
           rows: (opts: ScanOptions) => scanRange(client, o, r, opts, fetchBytes, decoderColumns(opts.columns), batchRows),
           [KAFKA_RANGE]: {
             range: r,
-            fetches: (opts: ScanOptions) => fetchRange(client, o, r, opts, fetchBytes),
+            fetches: (opts: ScanOptions, targets?: FetchTargets) => fetchRange(client, o, r, opts, fetchBytes, targets),
             readValues: (opts: ScanOptions, valueReader: ValueReader) => scanRange(client, o, r, opts, fetchBytes, decoderColumns(opts.columns), batchRows, valueReader),
           },
         }),
@@ -171,13 +189,29 @@ function endOfBatches(records: Buffer): number {
   return end;
 }
 
-type Fetched = { ok: true; result: LogFetchResult } | { ok: false; error: unknown };
+type Fetched = { ok: true; result: LogFetchResult; target: number } | { ok: false; error: unknown };
 
 /** Starts a fetch whose failure is kept as data, so an unawaited prefetch never rejects unhandled. */
-function startFetch(client: LogClient, r: OffsetRange, offset: number, bytes: number): Promise<Fetched> {
-  return client.fetch(r.topic, r.partition, offset, bytes).then(
-    (result) => ({ ok: true as const, result }),
-    (error: unknown) => ({ ok: false as const, error }),
+function startFetch(client: LogClient, r: OffsetRange, offset: number, bytes: number, targets?: FetchTargets): Promise<Fetched> {
+  const t = targets !== undefined && client.fetchInto !== undefined ? targets.take() : null;
+  if (t === null) {
+    return client.fetch(r.topic, r.partition, offset, bytes).then(
+      (result) => ({ ok: true as const, result, target: -1 }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  }
+  return (client.fetchInto as NonNullable<LogClient["fetchInto"]>)(r.topic, r.partition, offset, bytes, t.buffer).then(
+    (result) => {
+      // Batches that did not fit (or nothing to read) come in memory of their own.
+      const r = result.records;
+      if (r.length > 0 && r.buffer === t.buffer.buffer && r.byteOffset === t.buffer.byteOffset) return { ok: true as const, result, target: t.id };
+      targets?.release(t.id);
+      return { ok: true as const, result, target: -1 };
+    },
+    (error: unknown) => {
+      targets?.release(t.id);
+      return { ok: false as const, error };
+    },
   );
 }
 
@@ -210,7 +244,7 @@ async function* scanRange(
  * record batches (the records to read are those in [from, until)). The next fetch is in flight
  * while the caller handles one. Records removed since planning follow `failOnDataLoss`.
  */
-export async function* fetchRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange, opts: ScanOptions, fetchBytes: number): AsyncGenerator<RangeFetch> {
+export async function* fetchRange(client: LogClient, o: KafkaReadOptions, r: OffsetRange, opts: ScanOptions, fetchBytes: number, targets?: FetchTargets): AsyncGenerator<RangeFetch> {
   const bounds = pushedBounds(opts.filters ?? [], r.partition);
   if (bounds === null) return;
   let next = Math.max(r.from, bounds.fromOffset);
@@ -223,34 +257,43 @@ export async function* fetchRange(client: LogClient, o: KafkaReadOptions, r: Off
     if (next >= until) return;
   }
   const signal = opts.signal;
-  let pending = startFetch(client, r, next, fetchBytes);
-  while (next < until) {
-    if (isAborted(signal)) return;
-    const fetched = await pending;
-    if (!fetched.ok) {
-      const e = fetched.error;
-      if (!isWeirError(e, "OFFSET_OUT_OF_RANGE")) throw e;
-      // Retention (or a truncation) removed the records from `next` on since planning.
-      const [start] = await client.earliestOffsets([{ topic: r.topic, partition: r.partition }]);
-      if (next >= start) throw e;
-      if (o.failOnDataLoss) throw dataLossError(r.topic, r.partition, next, start);
-      next = start;
-      if (next >= until) break;
-      pending = startFetch(client, r, next, fetchBytes);
-      continue;
-    }
-    const { records, highWatermark, framesChecked } = fetched.result;
-    const end = endOfBatches(records);
-    if (end <= next) {
-      // Nothing more to read: the range was planned past what the partition holds now.
-      if (o.failOnDataLoss) {
-        throw dataLossEnd(r, next, until, highWatermark);
+  let pending: Promise<Fetched> | null = startFetch(client, r, next, fetchBytes, targets);
+  try {
+    while (next < until && pending !== null) {
+      if (isAborted(signal)) return;
+      const fetched: Fetched = await pending;
+      pending = null;
+      if (!fetched.ok) {
+        const e = fetched.error;
+        if (!isWeirError(e, "OFFSET_OUT_OF_RANGE")) throw e;
+        // Retention (or a truncation) removed the records from `next` on since planning.
+        const [start] = await client.earliestOffsets([{ topic: r.topic, partition: r.partition }]);
+        if (next >= start) throw e;
+        if (o.failOnDataLoss) throw dataLossError(r.topic, r.partition, next, start);
+        next = start;
+        if (next >= until) break;
+        pending = startFetch(client, r, next, fetchBytes, targets);
+        continue;
       }
-      break;
+      const { records, highWatermark, framesChecked } = fetched.result;
+      const end = endOfBatches(records);
+      if (end <= next) {
+        if (fetched.target >= 0) targets?.release(fetched.target);
+        // Nothing more to read: the range was planned past what the partition holds now.
+        if (o.failOnDataLoss) {
+          throw dataLossEnd(r, next, until, highWatermark);
+        }
+        break;
+      }
+      if (end < until) pending = startFetch(client, r, end, fetchBytes, targets);
+      yield { records, framesChecked, from: next, until, target: fetched.target };
+      next = end;
     }
-    if (end < until) pending = startFetch(client, r, end, fetchBytes);
-    yield { records, framesChecked, from: next, until };
-    next = end;
+  } finally {
+    // A prefetch left behind (the caller stopped early) gives its buffer back once it is read.
+    void pending?.then((f) => {
+      if (f.ok && f.target >= 0) targets?.release(f.target);
+    });
   }
 }
 

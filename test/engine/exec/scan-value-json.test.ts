@@ -90,6 +90,8 @@ describe("a Kafka scan fused with from_json over its values", () => {
     assert.equal(stats.parallelQueries, before.parallelQueries + 1);
     // The rows keep no view of the fetched bytes: fetches go through the workers' reused slots.
     assert.ok(stats.slotFetches > before.slotFetches);
+    // The embedded log reads them straight into the slots (LogClient.fetchInto): no copy.
+    assert.ok(stats.slotReads > before.slotReads);
     assert.equal(stats.transferredFetches, before.transferredFetches);
     // Reading the key too keeps Buffer views: fetches are transferred.
     const withKey = await (await load()).select(e(), "key").groupBy("e.c").agg(max("key").alias("k")).orderBy("c").collect();

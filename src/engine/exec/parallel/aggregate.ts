@@ -27,7 +27,7 @@ import { assert } from "../../../util/assert.js";
 import { WeirError } from "../../../util/errors.js";
 import type { Row } from "../../types.js";
 import type { Attribute } from "../../plan/expressions.js";
-import { kafkaRangeOf, kafkaScanOf, type KafkaRangeHandle, type KafkaScanHandle } from "../../io/kafka-source.js";
+import { kafkaRangeOf, kafkaScanOf, type FetchTargets, type KafkaRangeHandle, type KafkaScanHandle } from "../../io/kafka-source.js";
 import { HEADERS, KEY, VALUE } from "../../io/kafka-decode.js";
 import type { ScanOptions, ScanPartition } from "../../source.js";
 import { HashAggregateExec, compileAggregation, type Group } from "../aggregate.js";
@@ -248,12 +248,18 @@ class ParallelRun {
       this.runningOn.set(index, w);
       w.post({ type: "begin", job: this.job, index, topic: range.topic, partition: range.partition });
       try {
-        for await (const f of handle.fetches(this.scanOpts)) {
-          if (!(await this.credit(w, index))) break;
+        const slots = this.slots.get(w);
+        for await (const f of handle.fetches(this.scanOpts, slots)) {
+          if (!(await this.credit(w, index))) {
+            if (f.target >= 0) slots?.release(f.target);
+            break;
+          }
           this.inFlight.set(w, (this.inFlight.get(w) ?? 0) + 1);
           const { framesChecked, from, until } = f;
-          const slot = this.slots.get(w)?.fill(f.records) ?? -1;
+          // Read by the log straight into a slot, else copied into one when one is free.
+          const slot = f.target >= 0 ? f.target : (slots?.fill(f.records) ?? -1);
           if (slot >= 0) {
+            if (f.target >= 0) this.runtime.stats.slotReads++;
             this.runtime.stats.slotFetches++;
             w.post({ type: "fetch", job: this.job, index, bytes: null, slot, offset: 0, length: f.records.length, framesChecked, from, until });
           } else {
@@ -288,7 +294,7 @@ class ParallelRun {
   private onMessage(w: PoolWorker, m: FromWorker): void {
     switch (m.type) {
       case "ack":
-        if (m.slot >= 0) this.slots.get(w)?.free(m.slot);
+        if (m.slot >= 0) this.slots.get(w)?.release(m.slot);
         this.inFlight.set(w, Math.max(0, (this.inFlight.get(w) ?? 0) - 1));
         this.wakeCredit(w);
         return;
@@ -352,22 +358,38 @@ function rowsKeepNoBytes(spec: PipelineSpec): boolean {
 }
 
 /**
- * A worker's fetch slots for one query: FETCHES_IN_FLIGHT_MAX blocks of shared memory, each as
- * large as a fetch. The main thread copies a fetch into a free slot instead of allocating (and
- * transferring) memory for each, and the slot is free again when the worker acknowledges the
- * fetch. So a query allocates no memory per fetch on either thread, and V8 sees no external
- * memory grow (whose growth starts full garbage collections every ~64 MiB). A fetch larger
- * than a slot (a record batch beyond the fetch size) goes by transfer.
+ * Fetch slots per worker: the {@link FETCHES_IN_FLIGHT_MAX} fetches a worker holds, the one
+ * the feed waits to hand over, and the next one, which the fetch loop reads ahead.
  */
-class FetchSlots {
+export const FETCH_SLOTS = FETCHES_IN_FLIGHT_MAX + 2;
+
+/**
+ * A worker's fetch slots for one query: {@link FETCH_SLOTS} blocks of shared memory, each as
+ * large as a fetch. The fetch loop has the log read each fetch straight into a free slot
+ * (LogClient.fetchInto; FetchTargets), or the main thread copies a fetch into one, instead of
+ * allocating (and transferring) memory for each; a slot is free again when the worker
+ * acknowledges its fetch. So a query allocates no memory per fetch on either thread, and V8
+ * sees no external memory grow (whose growth starts full garbage collections every ~64 MiB). A
+ * fetch larger than a slot (a record batch beyond the fetch size), or one met with every slot
+ * busy, gets memory of its own and goes by transfer.
+ */
+class FetchSlots implements FetchTargets {
   readonly memory: SharedArrayBuffer[];
   private readonly views: Buffer[];
   private readonly busy: boolean[];
 
   constructor(private readonly bytes: number) {
-    this.memory = Array.from({ length: FETCHES_IN_FLIGHT_MAX }, () => new SharedArrayBuffer(bytes));
+    this.memory = Array.from({ length: FETCH_SLOTS }, () => new SharedArrayBuffer(bytes));
     this.views = this.memory.map((m) => Buffer.from(m));
     this.busy = this.memory.map(() => false);
+  }
+
+  /** See FetchTargets.take: a free slot, now busy, for the log to read a fetch into. */
+  take(): { readonly id: number; readonly buffer: Buffer } | null {
+    const slot = this.busy.indexOf(false);
+    if (slot < 0) return null;
+    this.busy[slot] = true;
+    return { id: slot, buffer: this.views[slot] };
   }
 
   /** Copies `records` into a free slot and returns it, or -1 when none is free or they do not fit. */
@@ -380,7 +402,8 @@ class FetchSlots {
     return slot;
   }
 
-  free(slot: number): void {
+  /** Makes `slot` free again (its fetch was acknowledged, or never handed over). */
+  release(slot: number): void {
     this.busy[slot] = false;
   }
 }

@@ -176,6 +176,8 @@ export interface ParallelStats {
   smallQueries: number;
   /** Fetches handed to a worker in a reused shared-memory slot (the others were transferred). */
   slotFetches: number;
+  /** Of those, the fetches the log read straight into their slot (no copy on the main thread). */
+  slotReads: number;
   /** Fetches handed to a worker by transferring their memory. */
   transferredFetches: number;
 }
@@ -183,7 +185,7 @@ export interface ParallelStats {
 /** A session's parallel execution: its settings, its workers, its counters. */
 export class ParallelRuntime {
   readonly pool: WorkerPool;
-  readonly stats: ParallelStats = { parallelQueries: 0, smallQueries: 0, slotFetches: 0, transferredFetches: 0 };
+  readonly stats: ParallelStats = { parallelQueries: 0, smallQueries: 0, slotFetches: 0, slotReads: 0, transferredFetches: 0 };
   private nextJob = 1;
 
   constructor(readonly settings: ParallelSettings) {

@@ -69,7 +69,7 @@ port.on("message", (m: ToWorker) => {
       const slot = m.slot >= 0 ? jobs.get(m.job)?.slots[m.slot] : undefined;
       if (m.slot >= 0 && slot === undefined) return;
       const records = slot !== undefined ? slot.subarray(m.offset, m.offset + m.length) : Buffer.from(m.bytes!, m.offset, m.length);
-      give(m.job, m.index, { records, framesChecked: m.framesChecked, from: m.from, until: m.until, slot: m.slot });
+      give(m.job, m.index, { records, framesChecked: m.framesChecked, from: m.from, until: m.until, target: -1, slot: m.slot });
       return;
     }
     case "end":
