@@ -9,9 +9,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { avg, col, collect_set, count, explode, from_json, split, sum, window } from "../../../src/engine/api/functions.js";
 import type { DataFrame } from "../../../src/engine/api/dataframe.js";
 import { isWeirError } from "../../../src/util/errors.js";
-import { streamFixture, type StreamFixture } from "./helpers.js";
-
-const byWord = (rows: Record<string, unknown>[]): Record<string, number> => Object.fromEntries(rows.map((r): [string, number] => [String(r.word), Number(r.count)]).sort());
+import { byWord, streamFixture, wordCountStream, type StreamFixture } from "./helpers.js";
 
 describe("streaming aggregation", () => {
   let f: StreamFixture;
@@ -22,11 +20,7 @@ describe("streaming aggregation", () => {
     await f.close();
   });
 
-  const words = async (): Promise<DataFrame> =>
-    (await f.weir.readStream.format("kafka").option("subscribe", "lines").option("startingOffsets", "earliest").load())
-      .select(explode(split(col("value").cast("string"), "\\s+")).alias("word"))
-      .groupBy("word")
-      .count();
+  const words = (): Promise<DataFrame> => wordCountStream(f.weir, "lines");
 
   it("complete mode outputs every word's running count; state survives a restart", async () => {
     const cp = join(f.dir, "cp");

@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { Weir } from "../../../src/engine/session.js";
 import { buildBatch } from "../../../src/protocol/records/index.js";
 import type { StreamingQuery } from "../../../src/engine/stream/query.js";
+import type { DataFrame } from "../../../src/engine/api/dataframe.js";
+import { col, explode, split } from "../../../src/engine/api/functions.js";
 
 /** A session over a fresh log in a temporary directory. */
 export interface StreamFixture {
@@ -212,4 +214,17 @@ export async function insideBatch(cp: string): Promise<boolean> {
   const offsets = (await readdir(join(cp, "offsets")).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n)).map(Number);
   const newest = offsets.length === 0 ? -1 : Math.max(...offsets);
   return newest > ((await committedBatchIds(cp)).at(-1) ?? -1);
+}
+
+/** The streaming word count over a topic read from its earliest offsets: `explode(split(value, "\\s+"))`, groupBy word, count. */
+export async function wordCountStream(weir: Weir, topic: string): Promise<DataFrame> {
+  return (await weir.readStream.format("kafka").option("subscribe", topic).option("startingOffsets", "earliest").load())
+    .select(explode(split(col("value").cast("string"), "\\s+")).alias("word"))
+    .groupBy("word")
+    .count();
+}
+
+/** Word count rows as `{ word: count }`, sorted by word. */
+export function byWord(rows: Record<string, unknown>[]): Record<string, number> {
+  return Object.fromEntries(rows.map((r): [string, number] => [String(r.word), Number(r.count)]).sort());
 }

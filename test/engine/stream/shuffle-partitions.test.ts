@@ -10,13 +10,10 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { SHUFFLE_PARTITIONS } from "../../../src/engine/api/conf.js";
 import type { DataFrame } from "../../../src/engine/api/dataframe.js";
-import { col, explode, split } from "../../../src/engine/api/functions.js";
 import { writeCheckpointFile } from "../../../src/engine/stream/checkpoint-file.js";
 import { NodeFs } from "../../../src/log/fs.js";
 import { isWeirError } from "../../../src/util/errors.js";
-import { streamFixture, type StreamFixture } from "./helpers.js";
-
-const byWord = (rows: Record<string, unknown>[]): Record<string, number> => Object.fromEntries(rows.map((r): [string, number] => [String(r.word), Number(r.count)]).sort());
+import { byWord, streamFixture, wordCountStream, type StreamFixture } from "./helpers.js";
 
 describe("spark.sql.shuffle.partitions", () => {
   let f: StreamFixture;
@@ -27,11 +24,7 @@ describe("spark.sql.shuffle.partitions", () => {
     await f.close();
   });
 
-  const words = async (): Promise<DataFrame> =>
-    (await f.weir.readStream.format("kafka").option("subscribe", "lines").option("startingOffsets", "earliest").load())
-      .select(explode(split(col("value").cast("string"), " ")).alias("word"))
-      .groupBy("word")
-      .count();
+  const words = (): Promise<DataFrame> => wordCountStream(f.weir, "lines");
 
   /** Runs the word count once over what the topic holds; returns the counts and the last progress' state partitions. */
   const run = async (cp: string, table: string): Promise<{ counts: Record<string, number>; partitions: number }> => {
