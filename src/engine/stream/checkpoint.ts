@@ -61,12 +61,6 @@ export interface QueryFingerprint {
   readonly statefulOperators: readonly string[];
 }
 
-/**
- * The state partitions of a checkpoint written before the number was recorded in `metadata`
- * (all of them were created with Weir's default, {@link SHUFFLE_PARTITIONS_DEFAULT}).
- */
-export const DEFAULT_SHUFFLE_PARTITIONS = SHUFFLE_PARTITIONS_DEFAULT;
-
 /** The `metadata` file. */
 export interface CheckpointMetadata {
   /** The query's id, stable across restarts (StreamingQuery.id). */
@@ -298,10 +292,11 @@ export class Checkpoint {
    *
    * `fingerprint` may be a function of the state partitions: a new checkpoint gets
    * `shufflePartitions` (recorded in `metadata`), an existing one keeps the number it recorded
-   * ({@link DEFAULT_SHUFFLE_PARTITIONS} when it recorded none), and the fingerprint is compared
+   * (Weir's default, {@link SHUFFLE_PARTITIONS_DEFAULT}, when it recorded none: every checkpoint
+   * written before the number was recorded was created with it), and the fingerprint is compared
    * for that number.
    */
-  static async open(fs: LogFs, root: string, fingerprint: QueryFingerprint | ((shufflePartitions: number) => QueryFingerprint), shufflePartitions = DEFAULT_SHUFFLE_PARTITIONS): Promise<Checkpoint> {
+  static async open(fs: LogFs, root: string, fingerprint: QueryFingerprint | ((shufflePartitions: number) => QueryFingerprint), shufflePartitions = SHUFFLE_PARTITIONS_DEFAULT): Promise<Checkpoint> {
     assert(Number.isInteger(shufflePartitions) && shufflePartitions > 0, "shufflePartitions must be a positive integer");
     const fingerprintFor = typeof fingerprint === "function" ? fingerprint : () => fingerprint;
     const paths = new CheckpointPaths(root);
@@ -318,7 +313,7 @@ export class Checkpoint {
     if (!isObject(weir) || !isObject(fp) || !Array.isArray(fp.sources) || !Array.isArray(fp.statefulOperators)) {
       throw corrupt(paths.metadata, "the query fingerprint is missing (was it written by Spark? Weir cannot resume Spark's state)");
     }
-    const partitions = weir.shufflePartitions ?? DEFAULT_SHUFFLE_PARTITIONS;
+    const partitions = weir.shufflePartitions ?? SHUFFLE_PARTITIONS_DEFAULT;
     if (typeof partitions !== "number" || !Number.isInteger(partitions) || partitions <= 0) {
       throw corrupt(paths.metadata, `"shufflePartitions" must be a positive integer, found ${JSON.stringify(partitions)}`);
     }
