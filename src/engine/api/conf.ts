@@ -15,6 +15,12 @@
  *   streaming query's checkpoint when it is created (Weir's default is 4, Spark's 200: each state
  *   partition has files of its own, so a small number is better on one machine). An existing
  *   checkpoint keeps the number it was created with, as in Spark.
+ * - `spark.sql.streaming.stateStore.minDeltasForSnapshot` (default 10) and
+ *   `spark.sql.streaming.stateStore.maintenanceInterval` (default `60s`; Spark's time format:
+ *   `500ms`, `60s`, `5m`, `1h`, a bare number is milliseconds): a state partition writes a
+ *   snapshot of its whole state once at least that many deltas follow the last one, and at most
+ *   once per interval (Spark snapshots from a maintenance task that runs every interval). Read
+ *   when a streaming query starts.
  */
 import { WeirError } from "../../util/errors.js";
 
@@ -26,6 +32,41 @@ export const SHUFFLE_PARTITIONS_DEFAULT = 4;
 
 /** The multiple-watermark policy's key. */
 export const MULTIPLE_WATERMARK_POLICY = "spark.sql.streaming.multipleWatermarkPolicy";
+
+/** The state store's snapshot spacing in versions: Spark's key. */
+export const STATE_MIN_DELTAS_FOR_SNAPSHOT = "spark.sql.streaming.stateStore.minDeltasForSnapshot";
+
+/** The state store's maintenance interval (at most one snapshot per interval): Spark's key. */
+export const STATE_MAINTENANCE_INTERVAL = "spark.sql.streaming.stateStore.maintenanceInterval";
+
+/** Spark's time units (JavaUtils.timeStringAs), in milliseconds. */
+const TIME_UNITS_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A time setting in Spark's format (`500ms`, `60s`, `5m`, `1h`; a bare number is milliseconds)
+ * in milliseconds; throws naming the key and the value otherwise.
+ */
+export function parseTimeConfMs(key: string, value: string): number {
+  const m = /^(\d+)\s*([a-z]+)?$/.exec(value.trim().toLowerCase());
+  const unit = m === null ? undefined : m[2] === undefined ? 1 : TIME_UNITS_MS[m[2]];
+  if (m === null || unit === undefined || !Number.isSafeInteger(Number(m[1]))) {
+    throw new WeirError(
+      "INVALID_ARGUMENT",
+      `${key} should be a time, but was ${value}: time must be specified as seconds (s), milliseconds (ms), microseconds (us), minutes (m or min), hour (h), or day (d), e.g. 50s, 100ms, or 250us`,
+      { details: { key, value } },
+    );
+  }
+  return Number(m[1]) * unit;
+}
+
+/** Checks a positive int setting with Spark's messages. */
+function checkPositiveInt(key: string, value: string): void {
+  const v = value.trim();
+  if (!/^[+-]?\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Math.abs(Number(v)) > 2 ** 31 - 1) {
+    throw new WeirError("INVALID_ARGUMENT", `${key} should be int, but was ${value}`, { details: { key, value } });
+  }
+  if (Number(v) <= 0) throw new WeirError("INVALID_ARGUMENT", `The value of ${key} must be positive, but was ${value}`, { details: { key, value } });
+}
 
 /** How several watermarks of one query make its global watermark. */
 export type WatermarkPolicy = "min" | "max";
@@ -53,19 +94,9 @@ const KNOWN: ReadonlyMap<string, KnownKey> = new Map([
       },
     },
   ],
-  [
-    SHUFFLE_PARTITIONS,
-    {
-      defaultValue: String(SHUFFLE_PARTITIONS_DEFAULT),
-      check: (value: string) => {
-        const v = value.trim();
-        if (!/^[+-]?\d+$/.test(v) || !Number.isSafeInteger(Number(v)) || Math.abs(Number(v)) > 2 ** 31 - 1) {
-          throw new WeirError("INVALID_ARGUMENT", `${SHUFFLE_PARTITIONS} should be int, but was ${value}`, { details: { key: SHUFFLE_PARTITIONS, value } });
-        }
-        if (Number(v) <= 0) throw new WeirError("INVALID_ARGUMENT", `The value of ${SHUFFLE_PARTITIONS} must be positive, but was ${value}`, { details: { key: SHUFFLE_PARTITIONS, value } });
-      },
-    },
-  ],
+  [SHUFFLE_PARTITIONS, { defaultValue: String(SHUFFLE_PARTITIONS_DEFAULT), check: (value: string) => checkPositiveInt(SHUFFLE_PARTITIONS, value) }],
+  [STATE_MIN_DELTAS_FOR_SNAPSHOT, { defaultValue: "10", check: (value: string) => checkPositiveInt(STATE_MIN_DELTAS_FOR_SNAPSHOT, value) }],
+  [STATE_MAINTENANCE_INTERVAL, { defaultValue: "60s", check: (value: string) => void parseTimeConfMs(STATE_MAINTENANCE_INTERVAL, value) }],
 ]);
 
 /** A config value as `set` takes it (numbers and booleans are stored as their text, as PySpark does). */
@@ -130,6 +161,15 @@ export function watermarkPolicyOf(session: object): WatermarkPolicy {
 /** The session's `spark.sql.shuffle.partitions` (checked when it was set). */
 export function shufflePartitionsOf(session: object): number {
   return Number(runtimeConfigOf(session).get(SHUFFLE_PARTITIONS).trim());
+}
+
+/** The session's state store settings, as the file state store's options take them. */
+export function stateStoreConfOf(session: object): { snapshotInterval: number; snapshotMinIntervalMs: number } {
+  const c = runtimeConfigOf(session);
+  return {
+    snapshotInterval: Number(c.get(STATE_MIN_DELTAS_FOR_SNAPSHOT).trim()),
+    snapshotMinIntervalMs: parseTimeConfMs(STATE_MAINTENANCE_INTERVAL, c.get(STATE_MAINTENANCE_INTERVAL)),
+  };
 }
 
 /** A policy value as stored (any case); throws Spark's message for anything but min or max. */

@@ -2,8 +2,9 @@
  * The state store on a {@link LogFs}: Spark's HDFSBackedStateStoreProvider model.
  *
  * One directory per operator partition holds `<version>.delta` (the puts and removes of the batch
- * that produced the version) and, every `snapshotInterval` versions, `<version>.snapshot` (the
- * whole state), both in the format of file-format.ts, both written at commit time through
+ * that produced the version) and, every `snapshotInterval` versions but at most once every
+ * `snapshotMinIntervalMs`, `<version>.snapshot` (the whole state), both in the format of
+ * file-format.ts, both written at commit time through
  * {@link writeFileDurably} (temporary file, fsync, rename, fsync of the directory). Loading
  * version V reads the newest snapshot at or below V and replays the deltas after it.
  *
@@ -50,6 +51,17 @@ export interface FileStateStoreOptions {
    * that one batch does not encode every partition's whole state at once.
    */
   readonly snapshotPhase?: number;
+  /**
+   * At least this long between two snapshots of this provider (default 0: every
+   * `snapshotInterval` versions). Spark writes snapshots from a maintenance task that runs every
+   * `spark.sql.streaming.stateStore.maintenanceInterval` (60 s), so a query running many batches
+   * a second snapshots about once a minute, not every tenth batch: encoding the whole state is the
+   * dearest step of a commit. The first due version after the provider is created always gets
+   * one, so that restarts do not make the chain of deltas longer and longer.
+   */
+  readonly snapshotMinIntervalMs?: number;
+  /** The clock of `snapshotMinIntervalMs` (default `Date.now`). */
+  readonly clock?: () => number;
 }
 
 type Change = StoredValue | typeof REMOVED;
@@ -95,6 +107,17 @@ function checkCount(name: string, value: number, min: number): void {
 export class FileStateStoreProvider implements StateStoreProvider {
   readonly snapshotInterval: number;
   private readonly snapshotPhase: number;
+  private readonly snapshotMinIntervalMs: number;
+  private readonly clock: () => number;
+  /** When this provider last encoded a snapshot (-Infinity: not yet). */
+  private lastSnapshotMs = -Infinity;
+  /**
+   * The snapshot versions in the directory, as the last purge listed them plus the snapshots
+   * written since; null until a purge listed the directory. With the floor of the last purge it
+   * lets a purge that would delete nothing skip the directory listing.
+   */
+  private snapshots: number[] | null = null;
+  private purgedFloor: number | null = null;
   private cached: VersionState | null = null;
   private dirReady = false;
   /**
@@ -114,6 +137,9 @@ export class FileStateStoreProvider implements StateStoreProvider {
     checkCount("snapshotInterval", this.snapshotInterval, 1);
     this.snapshotPhase = options.snapshotPhase ?? 0;
     checkCount("snapshotPhase", this.snapshotPhase, 0);
+    this.snapshotMinIntervalMs = options.snapshotMinIntervalMs ?? 0;
+    if (!(this.snapshotMinIntervalMs >= 0)) throw invalid(`snapshotMinIntervalMs must be a number >= 0, got ${String(this.snapshotMinIntervalMs)}`, { snapshotMinIntervalMs: this.snapshotMinIntervalMs });
+    this.clock = options.clock ?? Date.now;
   }
 
   /** The path of a version's delta file. */
@@ -156,9 +182,17 @@ export class FileStateStoreProvider implements StateStoreProvider {
    */
   async purge(retain: number): Promise<void> {
     checkCount("retain", retain, 1);
+    const newest = this.cached?.version;
+    if (this.snapshots !== null && newest !== undefined && this.purgedFloor !== null) {
+      // Nothing new to delete while the floor has not moved (no listing: with snapshots rare, a
+      // directory holds thousands of deltas).
+      const floor = this.snapshots.filter((v) => v <= newest - retain + 1).at(-1);
+      if (floor === undefined || floor === this.purgedFloor) return;
+    }
     const files = this.list();
     const oldestRetained = files.newest - retain + 1;
     const floor = files.snapshots.filter((v) => v <= oldestRetained).at(-1);
+    this.snapshots = files.snapshots;
     if (floor === undefined) return;
     const doomed = [
       ...files.snapshots.filter((v) => v < floor).map((v) => this.snapshotPath(v)),
@@ -166,6 +200,8 @@ export class FileStateStoreProvider implements StateStoreProvider {
       ...files.temporaries.filter((t) => t.version <= floor).map((t) => join(this.dir, t.name)),
     ];
     await this.fs.unlinkAll(doomed);
+    this.snapshots = files.snapshots.filter((v) => v >= floor);
+    this.purgedFloor = floor;
   }
 
   /** Lists the directory; unknown files are refused rather than ignored. */
@@ -256,7 +292,9 @@ export class FileStateStoreProvider implements StateStoreProvider {
     // Both files are encoded before the first await, while `base` is certainly unchanged.
     const delta = encodeStateFile("delta", version, [...changes]);
     let snapshot: Buffer | null = null;
-    if ((version + this.snapshotPhase) % this.snapshotInterval === 0) {
+    const now = this.clock();
+    if ((version + this.snapshotPhase) % this.snapshotInterval === 0 && now - this.lastSnapshotMs >= this.snapshotMinIntervalMs) {
+      this.lastSnapshotMs = now;
       const all: StateFileEntry[] = [];
       for (const entry of base.map) if (!changes.has(entry[0])) all.push(entry);
       for (const entry of changes) if (entry[1] !== REMOVED) all.push(entry);
@@ -278,12 +316,14 @@ export class FileStateStoreProvider implements StateStoreProvider {
         for (const s of stale) this.fs.unlink(s.path);
         await this.fs.fsyncDir(this.dir);
       }
+      if (this.snapshots !== null) this.snapshots = this.snapshots.filter((v) => v < version);
     }
     // The delta and the snapshot each give the whole version (with the files before it), so they
     // are written side by side: a crash between them leaves the version whole or absent either way.
     const written = [writeFileDurably(this.fs, this.deltaPath(version), delta)];
     if (snapshot !== null) written.push(writeFileDurably(this.fs, this.snapshotPath(version), snapshot));
     await settleAll(written);
+    if (snapshot !== null) this.snapshots?.push(version);
 
     assert(!base.retired, "two stores of one state partition committed concurrently");
     let bytes = base.bytes;

@@ -17,6 +17,7 @@ import type { DataFrame } from "../api/dataframe.js";
 import { NodeFs } from "../../log/fs.js";
 import { SourceOptions, type OptionValue } from "../io/files/options.js";
 import { toLocalPath } from "../io/files/listing.js";
+import { stateStoreConfOf } from "../api/conf.js";
 import type { StateStoreProvider } from "../state/store.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { parseDuration } from "./duration.js";
@@ -168,6 +169,7 @@ export class DataStreamWriter {
     }
     const fs = new NodeFs();
     const root = toLocalPath(checkpointLocation);
+    const stateConf = stateStoreConfOf(session);
     const starting = StreamingQuery.start(
       manager,
       {
@@ -178,7 +180,7 @@ export class DataStreamWriter {
         trigger,
         fs,
         checkpointLocation: root,
-        stateProviders: (cp: Checkpoint) => (operatorId: number, partition: number): StateStoreProvider => createStateProvider(fs, cp.paths.state(operatorId, partition), partition),
+        stateProviders: (cp: Checkpoint) => (operatorId: number, partition: number): StateStoreProvider => createStateProvider(fs, cp.paths.state(operatorId, partition), partition, stateConf),
         name: this.name,
       },
       temporary,

@@ -145,6 +145,43 @@ describe("FileStateStoreProvider", () => {
     );
   });
 
+  it("writes a snapshot at most once per snapshotMinIntervalMs, at the first due version always", async () => {
+    const fs = new MemoryFs();
+    let now = 0;
+    // 50 ms per commit: versions 10, 20, 30, 40 are due at 500, 1000, 1500, 2000 ms.
+    const p = new FileStateStoreProvider(fs, DIR, { snapshotMinIntervalMs: 1000, clock: () => (now += 50) });
+    const models = await commitAll(p, Array.from({ length: 45 }, (_, i) => seededOps(i)));
+    assert.deepEqual(fs.readdir(DIR).filter((n) => n.endsWith(".snapshot")).sort(), ["10.snapshot", "30.snapshot"]);
+    const fresh = new FileStateStoreProvider(fs, DIR);
+    for (const v of [45, 9, 10, 11, 20, 29, 30, 44]) assertHolds(await fresh.load(v), models[v], `version ${v}`);
+    assert.throws(() => new FileStateStoreProvider(fs, DIR, { snapshotMinIntervalMs: -1 }), (e: unknown) => isWeirError(e, "INVALID_ARGUMENT") && e.message.includes("snapshotMinIntervalMs"));
+  });
+
+  it("purge after every commit leaves exactly what one purge of the whole directory leaves", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 12 }), async (n, interval, minMs, retain) => {
+        const fs = new MemoryFs();
+        let now = 0;
+        const p = new FileStateStoreProvider(fs, DIR, { snapshotInterval: interval, snapshotMinIntervalMs: minMs, clock: () => (now += 50) });
+        const models = [new Map<string, unknown>()];
+        for (let i = 0; i < n; i++) {
+          const store = await p.load(models.length - 1);
+          models.push(apply(store, models.at(-1)!, seededOps(i, 3)));
+          await store.commit();
+          // A query purges after its commits (each partition every few batches).
+          await p.purge(retain);
+        }
+        const left = fs.readdir(DIR).sort();
+        // A provider that knows nothing lists the directory and finds nothing more to delete.
+        await new FileStateStoreProvider(fs, DIR).purge(retain);
+        assert.deepEqual(fs.readdir(DIR).sort(), left);
+        const fresh = new FileStateStoreProvider(fs, DIR);
+        for (let v = Math.max(0, n - retain + 1); v <= n; v++) assertHolds(await fresh.load(v), models[v], `retained ${v}`);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
   it("reports a damaged, truncated or missing file by name, never skipping it", async () => {
     const setup = async (): Promise<{ fs: MemoryFs; models: Map<string, unknown>[] }> => {
       const fs = new MemoryFs();

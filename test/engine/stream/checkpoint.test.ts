@@ -327,8 +327,7 @@ describe("a damaged checkpoint file found at restart", () => {
     ["sources/0/.0.crc", [checksumBit], false, "checksums kept"],
     // State files carry their own CRC-32C.
     ["state/0/0/12.delta", stateDamages, false, "checksums kept"],
-    // Partition 1 snapshots at versions 9, 19, ... (each partition in its own batch).
-    // Partition 1 snapshots at versions 9, 19, ... (each partition in a batch of its own).
+    // Partition 1 snapshots at version 9, its first due version (each partition in a batch of its own).
     ["state/0/1/9.snapshot", stateDamages, false, "checksums kept"],
     ["state/0/2/11.delta", stateDamages, true, "checksums kept"],
   ];
