@@ -22,9 +22,10 @@
 // soon as the previous one ends) runs in a process of its own for each system -- Weir through
 // Weir.connect (bench/lib/stream-latency-child.ts), Spark through spark-submit -- both reading
 // the broker over the wire. A record is visible once the batch holding it has ended (the sink's
-// write acknowledged and the batch committed): latency = trigger start + triggerExecution of
-// that batch (from the query's progress) - the record's produce time. p50/p99/max over the
-// measured records.
+// write acknowledged; Spark has then also written its commit log, Weir has made the batch's state
+// durable and writes commits/N while its next batch runs): latency = trigger start +
+// triggerExecution of that batch (from the query's progress) - the record's produce time.
+// p50/p99/max over the measured records.
 //
 // Checks: both systems' word counts (the largest count per word in each output topic) equal the
 // generator's; both Parquet outputs hold the same windows. Goals (Weir issue 7): throughput >= 3x

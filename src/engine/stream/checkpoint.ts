@@ -12,6 +12,11 @@
  * commit its state version and sink output (keyed by N) → write commits/N. A restart reads the
  * latest entries and re-runs an uncommitted batch N with exactly the ranges in offsets/N.
  *
+ * commits/N may still be being written while batch N+1 runs: offsets/N+1 is written only once
+ * batch N's sink output and state are durable, so what batch N did is complete and only its
+ * commit marker can be missing. A restart that finds offsets/N+1 but commits only up to N-1
+ * re-runs N+1 from the end of N (as Spark does with a commit log that trails by one).
+ *
  * As in Arroyo, decisions are pure: {@link readCheckpointFacts} gathers what is on disk,
  * {@link decideNextBatch} says what to run, the executor performs it. Every file is written
  * atomically (temporary file, fsync, rename, fsync of the directory), so a crash leaves either
@@ -233,7 +238,7 @@ export function readCheckpointFacts(fs: LogFs, paths: CheckpointPaths, sourceCou
 /**
  * Decides what a (re)started query runs next. Pure: the same facts always give the same decision.
  * Throws a CHECKPOINT error when the facts cannot come from this protocol (a commit without its
- * offsets, a gap of more than one batch).
+ * offsets, more than the newest two batches without a commit).
  */
 export function decideNextBatch(facts: CheckpointFacts, root: string): BatchDecision {
   const { latestOffsets, previousOffsets, latestCommit } = facts;
@@ -248,8 +253,13 @@ export function decideNextBatch(facts: CheckpointFacts, root: string): BatchDeci
   if (latestCommit !== null && latestCommit.batchId === n) {
     return { kind: "next", batchId: n + 1, startOffsets: latestOffsets.sources, watermarkMs: latestCommit.nextBatchWatermarkMs };
   }
-  if (latestCommit !== null && latestCommit.batchId < n - 1) {
-    throw corrupt(join(root, "offsets", String(n)), `batches ${latestCommit.batchId + 1}..${n - 1} have offsets but no commit; only the newest batch may be uncommitted`);
+  // Batch n-1 may lack only its commit marker (it was being written while batch n ran; see the
+  // module comment): batch n runs again from n-1's end.
+  if (latestCommit !== null && latestCommit.batchId < n - 2) {
+    throw corrupt(
+      join(root, "offsets", String(n)),
+      `batches ${latestCommit.batchId + 1}..${n - 1} have offsets but no commit; only the newest batch, and the one before it while its commit was being written, may be uncommitted`,
+    );
   }
   if (n > 0 && previousOffsets === null) throw corrupt(join(root, "offsets", String(n - 1)), `the offsets of batch ${n - 1}, where batch ${n} starts, are missing`);
   return {

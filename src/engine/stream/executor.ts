@@ -111,6 +111,13 @@ export class MicroBatchExecutor {
   private durable: Promise<void>[] = [];
   /** The latest purge of old checkpoint files, awaited by {@link close}. */
   private purging: Promise<unknown> = Promise.resolve();
+  /**
+   * The previous batch's `commits/N` while it is being written (null: none is). A batch's sink
+   * output and state are durable before its commit is written, and the next batch's `offsets`
+   * are written only after that, so the next batch starts at once and its commit waits for this
+   * one (see {@link runBatch}).
+   */
+  private committing: Promise<void> | null = null;
   /** The running batch's malformed-record counters. */
   private batchMalformed: BatchMalformedCounts | null = null;
   /** The number of triggers started so far. */
@@ -153,6 +160,18 @@ export class MicroBatchExecutor {
 
   /** Runs until the trigger says stop or `signal` aborts; throws what a batch threw. */
   async run(signal: AbortSignal): Promise<void> {
+    try {
+      await this.runBatches(signal);
+    } catch (e) {
+      // The last batch's commit may still be being written: it ends before the run does.
+      if (this.committing !== null) await Promise.allSettled([this.committing]);
+      this.committing = null;
+      throw e;
+    }
+    await this.awaitCommitting();
+  }
+
+  private async runBatches(signal: AbortSignal): Promise<void> {
     const cp = this.checkpoint;
     this.events.onStatus("Initializing sources", false, false);
     const decision = cp.decide();
@@ -217,6 +236,8 @@ export class MicroBatchExecutor {
         await this.runBatch(entry, triggerStart, { latestOffset: latestOffsetMs, wal, walWriteMs: Date.now() - w0 }, signal);
         if (trigger.kind === "once") break;
       } else {
+        // Idle means every batch so far is committed (processAllAvailable waits for this).
+        await this.awaitCommitting();
         this.lastIdleTrigger = triggerNumber;
         this.events.onStatus("Waiting for data to arrive", false, false);
         this.events.onIdle();
@@ -270,14 +291,25 @@ export class MicroBatchExecutor {
       const c0 = Date.now();
       // The state versions the operators committed are durable before the batch counts as done.
       await Promise.all(durable);
-      await this.checkpoint.writeCommit({ batchId, nextBatchWatermarkMs: next.watermarkMs });
-      // Old offsets and commits go in the background (a failed purge's files go with the next one).
-      if (batchId % 10 === 0) this.purging = this.checkpoint.purge().catch(() => 0);
+      // commits/N is written while the next batch runs (Spark's asyncProgressTrackingEnabled, but
+      // exactly-once): everything of batch N is durable now, and offsets/N+1 is written after
+      // this point, so a restart that finds offsets/N+1 without commits/N re-runs only N+1
+      // (decideNextBatch). Commits stay in order: this one waits for the previous one, so at
+      // most one batch besides the running one lacks its commit.
+      await this.awaitCommitting();
+      const commit = this.checkpoint.writeCommit({ batchId, nextBatchWatermarkMs: next.watermarkMs }).then(() => {
+        // Old offsets and commits go in the background (a failed purge's files go with the next one).
+        if (batchId % 10 === 0) this.purging = this.checkpoint.purge().catch(() => 0);
+      });
+      // Handled here; whoever awaits `committing` next gets the failure.
+      commit.catch(() => undefined);
+      this.committing = commit;
       done = { counting, getBatchMs, planningMs, walCommitMs, addBatchMs, outputRows, commitMs: Date.now() - c0, next };
     } catch (e) {
       // Nothing of the failed batch may still be writing once the run ends: a restart writes the
       // same files (the offsets log, the state versions) again.
-      await Promise.allSettled(times.wal === null ? durable : [...durable, times.wal]);
+      await Promise.allSettled([...durable, ...(times.wal === null ? [] : [times.wal]), ...(this.committing === null ? [] : [this.committing])]);
+      this.committing = null;
       throw e;
     }
     const { counting, getBatchMs, planningMs, walCommitMs, addBatchMs, outputRows, commitMs, next } = done;
@@ -338,6 +370,14 @@ export class MicroBatchExecutor {
       sink: { description: this.cfg.sink.description, numOutputRows: outputRows, metrics: {} },
       observedMetrics: {},
     });
+  }
+
+  /** Waits for the previous batch's commit being written, if any; throws its failure. */
+  private async awaitCommitting(): Promise<void> {
+    const c = this.committing;
+    if (c === null) return;
+    this.committing = null;
+    await c;
   }
 
   /** True when an operator has a timer due at `nowMs` (a processing-time timeout): a batch without data must run. */

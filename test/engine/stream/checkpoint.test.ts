@@ -112,6 +112,16 @@ describe("decideNextBatch", () => {
     assert.equal(first.kind === "rerun" ? first.startOffsets : undefined, null);
   });
 
+  it("re-runs the newest batch from the previous one's end when only the previous commit is missing", () => {
+    // commits/3 was being written while batch 4 ran when the process died.
+    const d = decideNextBatch({ latestOffsets: entry(4, 200, 70), previousOffsets: entry(3, 150, 60), latestCommit: { batchId: 2, nextBatchWatermarkMs: 60 } }, root);
+    assert.equal(d.kind, "rerun");
+    if (d.kind !== "rerun") return;
+    assert.equal(d.batchId, 4);
+    assert.deepEqual(d.startOffsets, [{ events: { "0": 150 } }]);
+    assert.equal(d.watermarkMs, 70);
+  });
+
   it("plans the next batch after a committed one", () => {
     const d = decideNextBatch({ latestOffsets: entry(4, 200), previousOffsets: entry(3, 150), latestCommit: { batchId: 4, nextBatchWatermarkMs: 90 } }, root);
     assert.deepEqual(d, { kind: "next", batchId: 5, startOffsets: [{ events: { "0": 200 } }], watermarkMs: 90 });

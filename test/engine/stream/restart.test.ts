@@ -90,6 +90,46 @@ describe("restart from a checkpoint", () => {
     assert.deepEqual(await readdir(join(out, "_weir_metadata")), ["0"]);
   });
 
+  it("a crash while the previous batch's commit was being written re-runs only the newest batch", async () => {
+    // commits/N is written while batch N+1 runs; a crash then leaves offsets/N+1 with commits only
+    // up to N-1. Everything of batch N (state, sink output) was durable before offsets/N+1 was
+    // written, so only N+1 runs again, from N's end, on the state N left.
+    const cp = join(f.dir, "cp");
+    const words = ["a", "b", "a", "c", "a", "b", "d", "a", "e", "b"];
+    await f.produce("events", words, 0);
+    const counts = async (table: string): Promise<Record<string, number>> => {
+      const q = await (await source())
+        .groupBy("v")
+        .count()
+        .writeStream.format("memory")
+        .queryName(table)
+        .outputMode("complete")
+        .option("checkpointLocation", cp)
+        .trigger({ availableNow: true })
+        .start();
+      await q.awaitTermination();
+      return Object.fromEntries((await f.weir.table(table).collect()).map((r): [string, number] => [String(r.v), Number(r.count)]));
+    };
+    // Batches 0, 1, 2 of 4, 4 and 2 records.
+    assert.deepEqual(await counts("c1"), { a: 4, b: 3, c: 1, d: 1, e: 1 });
+    const { rm } = await import("node:fs/promises");
+    await rm(join(cp, "commits", "2"));
+    await rm(join(cp, "commits", ".2.crc"));
+    await rm(join(cp, "commits", "1"));
+    await rm(join(cp, "commits", ".1.crc"));
+    await f.produce("events", ["a", "f"], 0);
+    const again = await counts("c2");
+    assert.deepEqual(again, { a: 5, b: 3, c: 1, d: 1, e: 1, f: 1 });
+    // Batch 2 ran again with its logged range (offsets 8..10), then batch 3 took the new records.
+    assert.deepEqual((await readdir(join(cp, "commits"))).filter((n) => !n.startsWith(".")).sort(), ["0", "2", "3"]);
+    // A gap of two batches cannot come from the protocol, and is refused naming the offsets file.
+    await rm(join(cp, "commits", "2"));
+    await rm(join(cp, "commits", ".2.crc"));
+    await rm(join(cp, "commits", "3"));
+    await rm(join(cp, "commits", ".3.crc"));
+    await assert.rejects(counts("c3"), (e: unknown) => isWeirError(e, "CHECKPOINT") && e.message.includes(join(cp, "offsets", "3")) && /batches 1\.\.2 have offsets but no commit/.test(e.message));
+  });
+
   it("refuses to resume with another source, naming the difference", async () => {
     const cp = join(f.dir, "cp");
     const q = await (await source()).writeStream.format("memory").queryName("m").option("checkpointLocation", cp).start();
