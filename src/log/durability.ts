@@ -21,7 +21,11 @@ export interface LogPoint {
 export interface GroupCommitHost {
   readonly fs: LogFs;
   readonly dir: string;
-  /** The log end now: what a round that starts now will cover. */
+  /**
+   * The log end now, written to the files: what a round that starts now will cover. The host
+   * writes any queued appends first (and calls onError, then {@link GroupCommit.fail}, when
+   * that fails).
+   */
   endPoint(): LogPoint;
   /** Called when a round completed: everything before `point` is durable. */
   onDurable(point: LogPoint): void;
@@ -81,9 +85,12 @@ export class GroupCommit {
   /** Starts a round unless one is running (the interval flush calls this on its timer). */
   run(): void {
     if (this.running || this.failure !== null) return;
+    // First: endPoint() writes what the partition still holds queued (write-behind), which marks
+    // its segment dirty, and may fail the partition.
+    const target = this.host.endPoint();
+    if (this.failure !== null) return;
     const segs = [...this.dirty];
     this.dirty.clear();
-    const target = this.host.endPoint();
     // A segment created since the last round also needs its directory entry made durable.
     const newNames = segs.filter((s) => !s.nameDurable);
     this.running = true;

@@ -14,6 +14,7 @@ import * as nodeFs from "node:fs";
 import { dirname } from "node:path";
 import { WeirError } from "../util/errors.js";
 import { settleAll } from "../util/settle.js";
+import { logLimits } from "../util/limits.js";
 
 /** One open file. Positions and sizes are in bytes. */
 export interface LogFile {
@@ -22,6 +23,12 @@ export interface LogFile {
   size(): number;
   /** Writes all of `buf` at the end of the file. */
   append(buf: Buffer): void;
+  /**
+   * Writes all of `bufs`, one after the other, at the end of the file: what
+   * {@link append} of each would write, but in as few system calls as the platform allows (one
+   * writev). On an error the file may hold any prefix of the bytes (the caller cuts it back).
+   */
+  appendv(bufs: readonly Buffer[]): void;
   /** Reads up to `length` bytes at `position` into `buf` at `offset`; returns the bytes read. */
   pread(buf: Buffer, offset: number, length: number, position: number): number;
   /** Cuts the file to `length` bytes. */
@@ -84,6 +91,32 @@ export interface LogFs {
   unlinkAll(paths: readonly string[]): Promise<void>;
 }
 
+/**
+ * Hands all of `bufs`, in order, to `writev` (one gathered write at the end of a file, returning
+ * the bytes it wrote) in as few calls as it takes: at most `maxBuffers` buffers per call
+ * (IOV_MAX), and after a short write the next call resumes at the first byte not written. A call
+ * that writes nothing while bytes remain is an EIO error.
+ */
+export function writevAll(bufs: readonly Buffer[], writev: (chunk: readonly Buffer[]) => number, maxBuffers: number = logLimits.writevBuffersMax): void {
+  let i = 0;
+  // The part of bufs[i] already written (after a short write).
+  let skip = 0;
+  while (i < bufs.length) {
+    const end = Math.min(bufs.length, i + maxBuffers);
+    let chunk: readonly Buffer[] = i === 0 && end === bufs.length ? bufs : bufs.slice(i, end);
+    if (skip > 0) chunk = [chunk[0].subarray(skip), ...chunk.slice(1)];
+    let n = writev(chunk);
+    if (n === 0 && chunk.some((b) => b.length > 0)) throw Object.assign(new Error("writev wrote nothing"), { code: "EIO" });
+    // Skip the buffers written whole; a short write leaves the rest of bufs[i] for the next call.
+    while (i < end && n >= bufs[i].length - skip) {
+      n -= bufs[i].length - skip;
+      skip = 0;
+      i++;
+    }
+    skip += n;
+  }
+}
+
 /** Wraps a failed filesystem call in a WeirError IO that names the call and the path. */
 export function ioError(op: string, path: string, cause: unknown): WeirError {
   const errno = (cause as { code?: unknown } | null)?.code;
@@ -122,6 +155,18 @@ class NodeFile implements LogFile {
       throw ioError("write", this.path, e);
     } finally {
       this.length += done;
+    }
+  }
+
+  appendv(bufs: readonly Buffer[]): void {
+    try {
+      writevAll(bufs, (chunk) => {
+        const n = nodeFs.writevSync(this.fd, chunk, this.length);
+        this.length += n;
+        return n;
+      });
+    } catch (e) {
+      throw ioError("write", this.path, e);
     }
   }
 

@@ -6,14 +6,16 @@
  *   of pending operations. `fsync` makes the pending operations of that file durable. On
  *   {@link MemoryFs.crash}, each file keeps its durable content plus a prefix of its pending
  *   operations, the last one possibly torn (only a prefix of its bytes, or its length with zeros,
- *   as ext4's writeback can leave).
+ *   as ext4's writeback can leave). A gathered write (`appendv`) is one call but one pending
+ *   operation per buffer, so a crash can also keep part of it, torn inside any of its buffers.
  * - Names (create, rename, unlink, mkdir, rmdir) go to one ordered metadata journal, as on a
  *   journaling filesystem: a crash keeps a prefix of it; `fsyncDir(dir)` commits the journal up to
  *   the last entry that touches `dir`. Fsyncing a file does not make its name durable (POSIX).
  *
  * Faults: {@link MemoryFs.inject} arms "crash at the Nth matching operation" (the process dies:
  * that and every later call throws {@link SimulatedCrash} until `crash()` restarts the machine) or
- * "fail the Nth matching operation with EIO". Handles opened before a crash are dead afterwards.
+ * "fail the Nth matching operation with EIO", optionally letting only a prefix of a write's bytes
+ * reach the page cache first (`keepBytes`). Handles opened before a crash are dead afterwards.
  */
 import { mulberry32 } from "../util/random.js";
 import { posix } from "node:path";
@@ -45,6 +47,20 @@ export interface Fault {
   nth: number;
   /** Which operations count; defaults to {@link mutatingOps}. */
   ops?: readonly FsOp[];
+  /**
+   * For a fault that fires on a `write` (append or appendv): how many of the call's bytes reach
+   * the page cache before it ends, a write torn in flight; it may stop inside any of the call's
+   * buffers. Defaults to all of them for a crash (the call was in flight) and none for EIO.
+   */
+  keepBytes?: number;
+}
+
+/** One mutating call, as {@link MemoryFs} records it when tracing. */
+export interface TracedOp {
+  op: FsOp;
+  path: string;
+  /** For a write: the size of each buffer it wrote (one for append, one per buffer for appendv). */
+  buffers: number[];
 }
 
 /** How much of the not-yet-durable state survives {@link MemoryFs.crash}. */
@@ -110,6 +126,8 @@ export interface MemoryFsOptions {
   seed?: number;
   /** The clock used for mtimes. */
   now?: () => number;
+  /** Record every mutating call in {@link MemoryFs.trace} (crash tests pick their cut points from it). */
+  trace?: boolean;
 }
 
 function applyData(b: Bytes, op: DataOp): void {
@@ -147,6 +165,11 @@ export class MemoryFs implements LogFs {
   private epoch = 0;
   private rng: () => number;
   private readonly clock: () => number;
+  /** The mutating calls so far, in order, when constructed with `trace: true` (else empty). */
+  readonly trace: TracedOp[] = [];
+  private readonly tracing: boolean;
+  /** The fault that fired on the last call, if one did. */
+  private fired: Fault | null = null;
   /** How many calls of each kind were made since construction (crash tests size their loops with it). */
   readonly counts: Record<FsOp, number> = {
     write: 0, truncate: 0, fsync: 0, fsyncDir: 0, create: 0, rename: 0, unlink: 0, mkdir: 0, rmdir: 0, read: 0, open: 0,
@@ -155,6 +178,7 @@ export class MemoryFs implements LogFs {
   constructor(options: MemoryFsOptions = {}) {
     this.rng = mulberry32(options.seed ?? 1);
     this.clock = options.now ?? Date.now;
+    this.tracing = options.trace ?? false;
   }
 
   /** Total mutating calls so far: the number of distinct crash points of what ran. */
@@ -217,13 +241,16 @@ export class MemoryFs implements LogFs {
   }
 
   /** Counts a call and fires an armed fault if it is due. */
-  private step(op: FsOp, path: string): void {
+  private step(op: FsOp, path: string, buffers: number[] = []): void {
+    this.fired = null;
     if (this.dead) throw new SimulatedCrash(`${op} ${path} after a simulated crash`);
     this.counts[op]++;
+    if (this.tracing && mutatingOps.includes(op)) this.trace.push({ op, path, buffers });
     for (const f of this.faults) {
       if (!(f.fault.ops ?? mutatingOps).includes(op)) continue;
       f.seen++;
       if (f.seen !== f.fault.nth) continue;
+      this.fired = f.fault;
       if (f.fault.action === "crash") {
         this.dead = true;
         throw new SimulatedCrash(`simulated crash at ${op} ${path}`);
@@ -232,12 +259,15 @@ export class MemoryFs implements LogFs {
     }
   }
 
-  /** Like step, but for a crash the operation still reaches the page cache first (it was in flight). */
+  /**
+   * Like step, but for a crash the operation still reaches the page cache first (it was in
+   * flight). A call made after the crash has no effect: the process was already dead.
+   */
   private stepThen(op: FsOp, path: string, effect: () => void): void {
     try {
       this.step(op, path);
     } catch (e) {
-      if (e instanceof SimulatedCrash && this.dead) effect();
+      if (e instanceof SimulatedCrash && this.fired !== null) effect();
       throw e;
     }
     effect();
@@ -295,6 +325,34 @@ export class MemoryFs implements LogFs {
     if (handleEpoch !== this.epoch) throw new SimulatedCrash(`${op} ${path} on a handle from before a crash`);
     if (effect === null) this.step(op, path);
     else this.stepThen(op, path, () => this.dataOp(inode, effect));
+  }
+
+  /**
+   * @internal Called by MemoryFile: writes `bufs` one after the other at the end of the file. Each
+   * buffer is a pending operation of its own, so a random crash can keep any prefix of them and
+   * tear the last one kept; a fault with `keepBytes` lets only that many bytes in.
+   */
+  fileWrite(handleEpoch: number, path: string, inode: Inode, bufs: readonly Buffer[]): void {
+    if (handleEpoch !== this.epoch) throw new SimulatedCrash(`write ${path} on a handle from before a crash`);
+    const apply = (limit: number): void => {
+      let left = limit;
+      for (const b of bufs) {
+        if (left <= 0) break;
+        if (b.length === 0) continue;
+        const part = b.length <= left ? b : b.subarray(0, left);
+        this.dataOp(inode, { kind: "write", pos: inode.live.len, data: part });
+        left -= part.length;
+      }
+    };
+    const total = bufs.reduce((n, b) => n + b.length, 0);
+    try {
+      this.step("write", path, bufs.map((b) => b.length));
+    } catch (e) {
+      const fault = this.fired;
+      if (fault !== null) apply(fault.keepBytes ?? (fault.action === "crash" ? total : 0));
+      throw e;
+    }
+    apply(total);
   }
 
   /** @internal Called by MemoryFile. */
@@ -435,7 +493,12 @@ class MemoryFile implements LogFile {
 
   append(buf: Buffer): void {
     this.check();
-    this.owner.fileOp(this.epoch, "write", this.path, this.inode, { kind: "write", pos: this.inode.live.len, data: buf });
+    this.owner.fileWrite(this.epoch, this.path, this.inode, [buf]);
+  }
+
+  appendv(bufs: readonly Buffer[]): void {
+    this.check();
+    this.owner.fileWrite(this.epoch, this.path, this.inode, bufs);
   }
 
   pread(buf: Buffer, offset: number, length: number, position: number): number {

@@ -9,7 +9,17 @@
  * Offsets: logStartOffset = base of the first segment; logEndOffset (LEO) = next offset to assign;
  * highWatermark (HW) = end of what readers may see. With flush "every-append" the HW only moves
  * once the bytes are fsynced, so no reader ever sees a record that a machine crash could take
- * back; with the other policies HW = LEO as soon as the append returns.
+ * back; with the other policies it moves as soon as the bytes are written.
+ *
+ * Write-behind: append() validates and assigns offsets at once but only queues the batch on the
+ * active segment; the queue is written with one gathered write (writev) when it holds
+ * `logLimits.writeBehindBytesMax` bytes, at the end of the event-loop turn (setImmediate), and
+ * before anything that needs the file to hold it: a read, an fsync round, a roll, a truncation,
+ * retention, compaction, an index write, close and abandon. A system call per batch was most of
+ * an append's cost (docs/benchmarks.md, "Log"). The HW moves, and append()'s promise resolves,
+ * only after that write, so readers never see bytes that are not in the file and nothing is
+ * acknowledged before its bytes are in the page cache. A failed write fails the log: every
+ * queued append rejects with its IO error, and reopening recovers (cuts the torn tail).
  */
 import type { LogFs } from "./fs.js";
 import type { FlushPolicy, TopicConfig } from "./config.js";
@@ -27,6 +37,14 @@ import type { CompactionReport } from "./compaction.js";
 import { batchTotalBytes, iterateRecords, setBaseOffset, setMaxTimestampAndLogAppendTime } from "../protocol/records/index.js";
 import { checkProducerBatch } from "./producer-batch.js";
 import { WeirError } from "../util/errors.js";
+import { logLimits } from "../util/limits.js";
+
+/** The appends of one write of the queue: settled once their bytes are written (or failed to be). */
+interface QueuedWrite {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
 
 /** How to open a partition log. */
 export interface PartitionLogOptions {
@@ -86,6 +104,10 @@ export class PartitionLog {
   /** Set when close() begins: no new appends or maintenance from then on. */
   private closing = false;
   private timer: NodeJS.Timeout | null = null;
+  /** The appends queued on the active segment and not yet written, or null when none are. */
+  private queued: QueuedWrite | null = null;
+  /** True while a setImmediate that writes the queue is pending. */
+  private writeScheduled = false;
 
   private constructor(opts: PartitionLogOptions, segments: Segment[], recovery: RecoveryReport, clock: () => number) {
     this.topic = opts.topic;
@@ -106,7 +128,11 @@ export class PartitionLog {
       {
         fs: this.fs,
         dir: this.dir,
-        endPoint: () => this.endPoint(),
+        // A round covers what is written: the queue is written first.
+        endPoint: () => {
+          this.writeQueue();
+          return this.endPoint();
+        },
         // Under every-append the HW is the durable point; otherwise it already is the log end.
         onDurable: (point) => {
           if (this.cfg.flush.kind === "every-append") this.advanceHw(point);
@@ -138,14 +164,18 @@ export class PartitionLog {
     this.cfg = config;
     this.settings = settingsOf(config);
     this.startTimer();
-    // Leaving every-append: what was appended becomes visible at once, as under the new policy.
-    if (wasEvery && config.flush.kind !== "every-append") this.advanceHw(this.endPoint());
+    // Leaving every-append: what was written becomes visible at once, as under the new policy.
+    if (wasEvery && config.flush.kind !== "every-append") {
+      this.writeQueue();
+      if (this.failure === null) this.advanceHw(this.endPoint());
+    }
   }
 
   private active(): Segment {
     return this.segments[this.segments.length - 1];
   }
 
+  /** The log end, queued batches included (equal to the written end right after {@link writeQueue}). */
   private endPoint(): LogPoint {
     const a = this.active();
     return { offset: this.next, segmentBase: a.baseOffset, position: a.size };
@@ -199,21 +229,32 @@ export class PartitionLog {
 
   /**
    * Appends one producer batch: validates it, assigns offsets by rewriting its base offset (and
-   * for LogAppendTime topics its timestamp) in place, and writes the same bytes to the active
-   * segment. The caller hands the buffer over. Resolves once the append is as durable as the
-   * flush policy promises (fsynced, for every-append).
+   * for LogAppendTime topics its timestamp) in place, and queues the same bytes on the active
+   * segment (write-behind: see the module comment). The caller hands the buffer over and must
+   * not change it until the promise settles. Resolves once the bytes are written and the append
+   * is as durable as the flush policy promises (fsynced, for every-append); the HW has then
+   * moved past it (under every-append: once fsynced).
    *
-   * Contract relied on by the broker: validation, offset assignment and the write happen
-   * synchronously inside the call, before its first await; logEndOffset() has moved when
-   * append() returns its promise (or is unchanged when the promise rejects with a refusal).
+   * Contract relied on by the broker: validation and offset assignment happen synchronously
+   * inside the call, before its first await; logEndOffset() has moved when append() returns its
+   * promise (or is unchanged when the promise rejects with a refusal). The write happens before
+   * the promise resolves, at the latest at the end of the current event-loop turn. A failed
+   * write rejects every append queued with it with the log's IO error and stops the log.
    */
-  async append(batch: Buffer): Promise<AppendResult> {
-    const result = this.appendNow(batch);
-    if (this.cfg.flush.kind === "every-append") await this.commits.request(result.lastOffset + 1);
-    return result;
+  append(batch: Buffer): Promise<AppendResult> {
+    let queued: { result: AppendResult; written: Promise<void> };
+    try {
+      queued = this.appendNow(batch);
+    } catch (e) {
+      // A refusal (or a closed or failed log) rejects; it never throws.
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    const { result, written } = queued;
+    // One reaction per append (no async function): this is the hot path of every produce.
+    return written.then(() => (this.cfg.flush.kind === "every-append" ? this.commits.request(result.lastOffset + 1).then(() => result) : result));
   }
 
-  private appendNow(batch: Buffer): AppendResult {
+  private appendNow(batch: Buffer): { result: AppendResult; written: Promise<void> } {
     this.checkOpen();
     if (this.failure !== null) throw this.failure;
     const now = this.clock();
@@ -223,28 +264,70 @@ export class PartitionLog {
       setMaxTimestampAndLogAppendTime(batch, 0, now);
       maxTimestamp = now;
     }
-    if (this.active().isFullFor(batch.length, maxTimestamp, this.next + h.lastOffsetDelta, now, this.cfg)) this.roll(now);
+    if (this.active().isFullFor(batch.length, maxTimestamp, this.next + h.lastOffsetDelta, now, this.cfg)) {
+      // The roll writes the old segment's queue first; if that fails, so does this append.
+      const failed = this.roll(now);
+      if (failed !== null) throw failed;
+    }
     const baseOffset = this.next;
     const lastOffset = baseOffset + h.lastOffsetDelta;
     setBaseOffset(batch, 0, baseOffset);
     const seg = this.active();
-    try {
-      seg.append(batch, baseOffset, lastOffset, maxTimestamp, now);
-    } catch (e) {
-      if (seg.broken) this.fail(e);
-      throw e;
-    }
+    seg.enqueue(batch, baseOffset, lastOffset, maxTimestamp, now);
     this.next = lastOffset + 1;
-    this.commits.markDirty(seg);
-    if (this.cfg.flush.kind !== "every-append") this.advanceHw(this.endPoint());
-    return { baseOffset, lastOffset, logAppendTime: this.cfg.messageTimestampType === "LogAppendTime" ? now : -1, logStartOffset: this.logStartOffset() };
+    let q = this.queued;
+    if (q === null) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      q = { promise, resolve, reject };
+      this.queued = q;
+      if (!this.writeScheduled) {
+        this.writeScheduled = true;
+        setImmediate(() => {
+          this.writeScheduled = false;
+          this.writeQueue();
+        });
+      }
+    }
+    if (seg.queuedBytes >= logLimits.writeBehindBytesMax) this.writeQueue();
+    const result = { baseOffset, lastOffset, logAppendTime: this.cfg.messageTimestampType === "LogAppendTime" ? now : -1, logStartOffset: this.logStartOffset() };
+    return { result, written: q.promise };
   }
 
   /**
-   * Starts a new active segment at the log end. The old one is fsynced with its index files in
-   * the background, then the recovery point moves past it: recovery never rescans it.
+   * Writes the active segment's queue (one gathered write), then moves the HW (unless it waits
+   * for fsyncs) and settles the queued appends. On failure the log fails and they reject with
+   * its error. Never throws.
    */
-  private roll(now: number): void {
+  private writeQueue(): void {
+    const q = this.queued;
+    if (q === null) return;
+    this.queued = null;
+    const seg = this.active();
+    try {
+      seg.writeQueued();
+    } catch (e) {
+      this.fail(e);
+      q.reject(this.failure);
+      return;
+    }
+    this.commits.markDirty(seg);
+    if (this.cfg.flush.kind !== "every-append") this.advanceHw(this.endPoint());
+    q.resolve();
+  }
+
+  /**
+   * Starts a new active segment at the log end, after writing the old one's queue. The old one is
+   * fsynced with its index files in the background, then the recovery point moves past it:
+   * recovery never rescans it. Returns the log's failure instead when that write failed.
+   */
+  private roll(now: number): WeirError | null {
+    this.writeQueue();
+    if (this.failure !== null) return this.failure;
     const old = this.active();
     const seg = Segment.create(this.fs, this.dir, this.next, this.settings, now);
     this.segments.push(seg);
@@ -258,6 +341,7 @@ export class PartitionLog {
       }
       await this.setRecoveryPoint(seg.baseOffset);
     }).catch((e: unknown) => this.fail(e));
+    return null;
   }
 
   private async setRecoveryPoint(offset: number): Promise<void> {
@@ -332,6 +416,7 @@ export class PartitionLog {
    */
   read(offset: number, maxBytes: number, into?: Buffer): ReadResult {
     this.checkOpen();
+    this.writeQueue();
     const logStart = this.logStartOffset();
     if (!Number.isSafeInteger(offset) || offset < logStart || offset > this.next) {
       throw new WeirError("OFFSET_OUT_OF_RANGE", `offset ${offset} of ${this.topic}-${this.partition} is outside [${logStart}, ${this.next}]`, {
@@ -353,6 +438,7 @@ export class PartitionLog {
   /** The earliest offset whose record timestamp is >= `timestamp`, or null when none is (ListOffsets). */
   offsetForTimestamp(timestamp: number): TimestampOffset | null {
     this.checkOpen();
+    this.writeQueue();
     for (const seg of this.segments) {
       const limit = this.limitOf(seg);
       if (limit === 0 || seg.maxTimestamp < timestamp) continue;
@@ -365,6 +451,7 @@ export class PartitionLog {
   /** The first record with the largest timestamp (ListOffsets -3), or null for an empty log. */
   maxTimestampOffset(): TimestampOffset | null {
     this.checkOpen();
+    this.writeQueue();
     let best: Segment | null = null;
     for (const seg of this.segments) if (this.limitOf(seg) > 0 && seg.maxTimestamp > (best?.maxTimestamp ?? -1)) best = seg;
     if (best === null) return null;
@@ -384,9 +471,11 @@ export class PartitionLog {
     return this.waiters.wait(offset, signal);
   }
 
-  /** fsyncs everything appended so far (any flush policy). */
+  /** Writes and fsyncs everything appended so far (any flush policy). */
   flush(): Promise<void> {
     this.checkOpen();
+    this.writeQueue();
+    if (this.failure !== null) return Promise.reject(this.failure);
     return this.commits.request(this.next);
   }
 
@@ -405,13 +494,14 @@ export class PartitionLog {
   deleteOldSegments(now: number = this.clock()): Promise<number> {
     this.checkOpen();
     return this.enqueue(async () => {
+      this.writeQueue();
       const decision = planRetention(
         this.segments.map((s) => ({ sizeBytes: s.size, largestTimestamp: s.maxTimestamp >= 0 ? s.maxTimestamp : s.lastModifiedMs })),
         { deleteEnabled: this.cfg.cleanupPolicy.delete, retentionMs: this.cfg.retentionMs, retentionBytes: this.cfg.retentionBytes },
         now,
       );
       if (decision.deleteCount === 0 || this.closed) return 0;
-      if (decision.rollFirst) this.roll(now);
+      if (decision.rollFirst && this.roll(now) !== null) return 0;
       // Oldest first, so that a crash in between leaves a log that is a suffix of this one.
       const doomed = this.segments.splice(0, decision.deleteCount);
       for (const s of doomed) {
@@ -427,6 +517,7 @@ export class PartitionLog {
   compact(now: number = this.clock()): Promise<CompactionReport> {
     this.checkOpen();
     return this.enqueue(async () => {
+      this.writeQueue();
       const host = {
         fs: this.fs,
         dir: this.dir,
@@ -457,7 +548,8 @@ export class PartitionLog {
       // An fsync in flight may still use the files about to be cut or closed.
       await this.commits.idle();
       const i = this.segmentIndexFor(offset);
-      const { kept, dropped } = await cutSegments(this.fs, this.dir, this.segments, i, offset, this.settings, this.clock());
+      // Appends may arrive while the checkpoint is written: their queue is written before the cut.
+      const { kept, dropped } = await cutSegments(this.fs, this.dir, this.segments, i, offset, this.settings, this.clock(), () => this.writeQueue());
       for (const s of dropped) this.retire(s);
       this.segments = kept;
       this.recoveryPoint = kept[kept.length - 1].baseOffset;
@@ -475,6 +567,7 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed || this.closing) return;
     this.closing = true;
+    this.writeQueue();
     await this.tasks;
     if (this.failure === null) await this.commits.request(this.next);
     this.closed = true;
@@ -489,11 +582,14 @@ export class PartitionLog {
   }
 
   /**
-   * Drops the log without flushing, as a crashed process would (tests; deleting a topic). Queued
-   * work stops at its next step; resolves once nothing touches the files any more.
+   * Drops the log without fsyncing, as a crashed process would (tests; deleting a topic): the
+   * appends queued are written (to the page cache) first, as a process that had returned from
+   * its write calls. Queued work stops at its next step; resolves once nothing touches the files
+   * any more.
    */
   async abandon(): Promise<void> {
     if (this.closed) return;
+    this.writeQueue();
     this.closed = true;
     this.startTimer();
     await this.tasks;

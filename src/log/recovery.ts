@@ -167,10 +167,21 @@ export async function loadPartition(fs: LogFs, dir: string, settings: SegmentSet
  * moved back first, so a crash half way is repaired by the next open. After that first await
  * everything is synchronous, so the caller can swap in the segments that remain (the cut one
  * replaced by its rescan) before anything else runs; it closes the dropped ones and fsyncs the cut.
+ * `beforeCut` runs right after that await (the partition writes its write-behind queue there).
  */
-export async function cutSegments(fs: LogFs, dir: string, segments: readonly Segment[], index: number, offset: number, settings: SegmentSettings, now: number): Promise<{ kept: Segment[]; dropped: Segment[] }> {
+export async function cutSegments(
+  fs: LogFs,
+  dir: string,
+  segments: readonly Segment[],
+  index: number,
+  offset: number,
+  settings: SegmentSettings,
+  now: number,
+  beforeCut: () => void = () => undefined,
+): Promise<{ kept: Segment[]; dropped: Segment[] }> {
   const seg = segments[index];
   await writeCheckpoint(fs, dir, { recoveryPoint: seg.baseOffset, clean: false });
+  beforeCut();
   const later = segments.slice(index + 1);
   for (const s of later) s.deleteFiles();
   const loc = seg.locate(offset, seg.size);

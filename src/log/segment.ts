@@ -6,6 +6,12 @@
  * retention deletes it or compaction replaces it whole. Index files are written when it stops
  * being active (roll) and on clean close; on open they are trusted only below the recovery point,
  * and rebuilt from the log when missing or inconsistent.
+ *
+ * Write-behind: the active segment can queue batches ({@link Segment.enqueue}) and write them
+ * later with one gathered write ({@link Segment.writeQueued}). Queued batches count in `size`,
+ * `nextOffset` and the indexes at once (positions follow from the queued sizes); `writtenSize`
+ * is where the file ends. Nothing reads, cuts or indexes the file past `writtenSize`: the owner
+ * writes the queue first, and the methods that would assert it.
  */
 import type { LogFile, LogFs } from "./fs.js";
 import { writeFileDurably } from "./fs.js";
@@ -16,6 +22,7 @@ import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchTotalBytes, iterateRecords
 import type { BatchHeader } from "../protocol/records/index.js";
 import { WeirError, isWeirError } from "../util/errors.js";
 import { limits, logLimits } from "../util/limits.js";
+import { assert } from "../util/assert.js";
 
 /** Largest offset distance from a segment's base: relative offsets are u32 in the indexes and Kafka keeps them within an int. */
 export const RELATIVE_OFFSET_MAX = 2 ** 31 - 1;
@@ -97,8 +104,12 @@ export class Segment {
   private logSuffix: "" | ".cleaned" | ".swap" = "";
   offsetIndex: OffsetIndex;
   timeIndex: TimeIndex;
-  /** Bytes of whole batches (the file may be longer only while a torn tail awaits truncation). */
+  /** Bytes of whole batches, queued ones included (the file may be longer only while a torn tail awaits truncation). */
   size = 0;
+  /** Batches queued by {@link enqueue}, not yet written. */
+  private queue: Buffer[] = [];
+  /** Bytes in {@link queue}. */
+  queuedBytes = 0;
   /** Last offset + 1, or the base offset while empty. */
   nextOffset: number;
   /** Largest batch maxTimestamp, or -1. */
@@ -115,7 +126,7 @@ export class Segment {
   indexesDirty = true;
   /** False from creation until the directory holding the new file has been fsynced: until then a crash may drop the file whole. */
   nameDurable = true;
-  /** Set when a failed append could not be undone: the file may hold a partial batch. */
+  /** Set when a failed write could not be undone or left queued batches unwritten: the file and this segment disagree, its log must stop. */
   broken = false;
   private bytesSinceIndexEntry = 0;
 
@@ -313,11 +324,56 @@ export class Segment {
     );
   }
 
+  /** Bytes written to the file: {@link size} less what is queued. */
+  get writtenSize(): number {
+    return this.size - this.queuedBytes;
+  }
+
   /**
-   * Appends one batch (already validated, offsets assigned) as is. On a write error the file is
-   * cut back to its previous size; if even that fails the segment is marked broken.
+   * Queues one batch (already validated, offsets assigned) for {@link writeQueued}: the segment's
+   * size, offsets, timestamps and indexes account for it at once, the file does not yet.
+   */
+  enqueue(batch: Buffer, baseOffset: number, lastOffset: number, maxTimestamp: number, now: number): void {
+    const position = this.size;
+    this.queue.push(batch);
+    this.queuedBytes += batch.length;
+    this.size += batch.length;
+    this.lastModifiedMs = now;
+    this.track(position, baseOffset, lastOffset, maxTimestamp, batch.length);
+  }
+
+  /**
+   * Writes the queued batches with one gathered write (a no-op when none are queued). On an error
+   * the queue is dropped, `size` goes back to what was written before, and the segment is marked
+   * broken (its offsets and indexes still count the lost batches: its log must stop); the file is
+   * cut back to that size when that still works, else a torn tail is left for recovery.
+   */
+  writeQueued(): void {
+    if (this.queue.length === 0) return;
+    const position = this.writtenSize;
+    const queue = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    try {
+      this.file.appendv(queue);
+    } catch (e) {
+      this.broken = true;
+      this.size = position;
+      try {
+        this.file.truncate(position);
+      } catch {
+        // The torn tail stays; recovery cuts it.
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Appends one batch (already validated, offsets assigned) as is, at once. On a write error the
+   * file is cut back to its previous size; if even that fails the segment is marked broken.
    */
   append(batch: Buffer, baseOffset: number, lastOffset: number, maxTimestamp: number, now: number): void {
+    assert(this.queue.length === 0, `append to ${this.path("log")} with batches queued`);
     const position = this.size;
     try {
       this.file.append(batch);
@@ -336,6 +392,7 @@ export class Segment {
 
   /** The first batch whose last offset is >= `offset`, among the batches before file position `limit`. */
   locate(offset: number, limit: number): BatchLocation | null {
+    this.checkWritten(limit);
     const rel = offset - this.baseOffset;
     let pos = rel <= 0 ? 0 : this.offsetIndex.lookup(rel);
     const reader = new ChunkReader(this.file, limit, SCAN_CHUNK_BYTES);
@@ -357,6 +414,7 @@ export class Segment {
    * their own.
    */
   read(position: number, firstBatchBytes: number, maxBytes: number, limit: number, into?: Buffer): Buffer {
+    this.checkWritten(limit);
     const want = Math.min(limit - position, Math.max(firstBatchBytes, Math.min(maxBytes, logLimits.readBytesMax)));
     const buf = into !== undefined && into.length >= want ? into : Buffer.allocUnsafe(want);
     const n = this.file.pread(buf, 0, want, position);
@@ -406,8 +464,14 @@ export class Segment {
     return null;
   }
 
-  /** Adds the final time index entry and writes both index files durably. */
+  /** Reads below `limit` must not reach queued bytes, which the file does not hold yet. */
+  private checkWritten(limit: number): void {
+    assert(limit <= this.writtenSize, `read of ${this.path("log")} up to ${limit} past its written end ${this.writtenSize}`);
+  }
+
+  /** Adds the final time index entry and writes both index files durably (nothing may be queued). */
   async writeIndexes(): Promise<void> {
+    assert(this.queue.length === 0, `index write of ${this.path("log")} with batches queued`);
     if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp - this.baseOffset);
     await writeFileDurably(this.fs, this.path("index"), this.offsetIndex.toBuffer());
     await writeFileDurably(this.fs, this.path("timeindex"), this.timeIndex.toBuffer());
@@ -418,11 +482,12 @@ export class Segment {
 
   /** Cuts the log file at `position` (a batch boundary); the segment must be recovered afterwards. */
   truncateFile(position: number): void {
+    assert(this.queue.length === 0, `truncation of ${this.path("log")} with batches queued`);
     this.file.truncate(position);
     this.size = Math.min(this.size, position);
   }
 
-  /** Makes the log file's bytes durable. */
+  /** Makes the log file's written bytes durable (queued ones are not covered). */
   fsync(): Promise<void> {
     return this.file.fsync();
   }
@@ -459,6 +524,7 @@ export class Segment {
    * stays valid). Used by compaction; batches were validated when written or recovered.
    */
   *batches(limit: number = this.size): Generator<BatchLocation & { bytes: Buffer }, void, undefined> {
+    this.checkWritten(limit);
     const reader = new ChunkReader(this.file, limit, RECOVERY_CHUNK_BYTES);
     let pos = 0;
     while (pos < limit) {

@@ -84,6 +84,13 @@ export const logLimits = {
   appendWaitersMax: 10_000,
   /** Largest buffer one read allocates beyond its first batch (a fetch's maxBytes is clamped to it). */
   readBytesMax: 64 * 1024 * 1024,
+  /**
+   * Write-behind: appended batches queued on the active segment are written with one writev as
+   * soon as they reach this many bytes (else at the end of the event-loop turn), in bytes.
+   */
+  writeBehindBytesMax: 256 * 1024,
+  /** Most buffers handed to one writev system call (Linux's IOV_MAX is 1024). */
+  writevBuffersMax: 1024,
 } as const;
 
 /** Bounds of Fetch handling. */

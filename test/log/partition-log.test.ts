@@ -7,6 +7,7 @@ import { PartitionLog } from "../../src/log/partition-log.js";
 import type { TopicConfig } from "../../src/log/config.js";
 import { batchesIn, buildBatch, crc32c, readBatchHeader } from "../../src/protocol/records/index.js";
 import { isWeirError } from "../../src/util/errors.js";
+import { logLimits } from "../../src/util/limits.js";
 import { batchOf, cfg, fakeClock, recordsOf } from "./helpers.js";
 
 const DIR = "/data/t-0";
@@ -339,5 +340,232 @@ describe("record timestamp bounds (message.timestamp.before/after.max.ms)", () =
     const appendTime = await open(new MemoryFs(), cfg({ "message.timestamp.type": "LogAppendTime" }), clock.now);
     await appendTime.append(batchOf(1, { ts: 100 * HOUR }));
     await appendTime.close();
+  });
+});
+
+describe("write-behind: appends are queued and written together", () => {
+  /** The gathered writes to .log files since trace position `from`: the buffer sizes of each. */
+  const logWrites = (fs: MemoryFs, from = 0): number[][] => fs.trace.slice(from).filter((t) => t.op === "write" && t.path.endsWith(".log")).map((t) => t.buffers);
+  /** Batches in a read result, each checked (CRC, lengths) by batchesIn. */
+  const batchCount = (records: Buffer): number => [...batchesIn(records)].length;
+
+  it("several appends in flight go out in one writev; offsets move at once, the HW after the write", async () => {
+    const fs = new MemoryFs({ trace: true });
+    const log = await open(fs);
+    const mark = fs.trace.length;
+    const batches = [batchOf(1), batchOf(2), batchOf(3), batchOf(1), batchOf(4)];
+    const sizes = batches.map((b) => b.length);
+    const pending = batches.map((b) => log.append(b));
+    // Offsets are assigned synchronously (the broker relies on it); nothing is written yet.
+    assert.equal(log.logEndOffset(), 11);
+    assert.equal(log.highWatermark(), 0);
+    assert.deepEqual(logWrites(fs, mark), []);
+    const results = await Promise.all(pending);
+    assert.deepEqual(results.map((r) => r.baseOffset), [0, 1, 3, 6, 7]);
+    assert.deepEqual(logWrites(fs, mark), [sizes], "one write holding the five batches in order");
+    assert.equal(log.highWatermark(), 11);
+    assert.deepEqual(recordsOf(log.read(0, 1 << 20).records).map((r) => r.offset), Array.from({ length: 11 }, (_, i) => i));
+    await log.close();
+  });
+
+  it("each append resolves only once the HW covers it (flush=os) or it is fsynced (every-append)", async () => {
+    for (const config of [cfg(), cfg({ "flush.messages": "1" })]) {
+      const fs = new MemoryFs();
+      const log = await open(fs, config);
+      const seen: boolean[] = [];
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) => log.append(batchOf(1 + (i % 3))).then((r) => seen.push(log.highWatermark() > r.lastOffset))),
+      );
+      assert.deepEqual(seen, [true, true, true, true, true, true]);
+      await log.close();
+    }
+  });
+
+  it("a read right after append() writes the queue first: whole batches or nothing, never unwritten bytes", async () => {
+    // flush=os: the read writes the queue, the HW moves, and the read sees the new batches whole.
+    const fs = new MemoryFs({ trace: true });
+    const log = await open(fs);
+    await log.append(batchOf(2, { ts: 500 }));
+    const pending = [log.append(batchOf(3, { ts: 600 })), log.append(batchOf(1, { ts: 700 }))];
+    const r = log.read(0, 1 << 20);
+    assert.equal(batchCount(r.records), 3);
+    assert.equal(r.highWatermark, 6);
+    assert.deepEqual(log.offsetForTimestamp(700), { offset: 5, timestamp: 700 });
+    assert.deepEqual(log.maxTimestampOffset(), { offset: 5, timestamp: 700 });
+    await Promise.all(pending);
+    await log.close();
+
+    // every-append: the queue is written but the HW waits for the fsync, so the read sees nothing new.
+    const fs2 = new MemoryFs();
+    const log2 = await open(fs2, cfg({ "flush.messages": "1" }));
+    await log2.append(batchOf(2));
+    const pending2 = [log2.append(batchOf(3)), log2.append(batchOf(1))];
+    const r2 = log2.read(0, 1 << 20);
+    assert.equal(batchCount(r2.records), 1);
+    assert.equal(r2.highWatermark, 2);
+    assert.equal(log2.offsetForTimestamp(1_000)?.offset, 0);
+    await Promise.all(pending2);
+    assert.equal(batchCount(log2.read(0, 1 << 20).records), 3);
+    await log2.close();
+  });
+
+  it("writes the queue at once when it reaches writeBehindBytesMax, not only at the end of the turn", async () => {
+    const fs = new MemoryFs({ trace: true });
+    const log = await open(fs);
+    const big = (i: number): Buffer => batchOf(1, { value: () => `${i}`.padEnd(40_000, "x") });
+    const size = big(0).length;
+    const perWrite = Math.ceil(logLimits.writeBehindBytesMax / size);
+    const mark = fs.trace.length;
+    const pending = Array.from({ length: perWrite + 2 }, (_, i) => log.append(big(i)));
+    // Before the end of this turn: exactly one write, of the batches that reached the limit.
+    assert.deepEqual(logWrites(fs, mark), [Array.from({ length: perWrite }, () => size)]);
+    await Promise.all(pending);
+    assert.deepEqual(logWrites(fs, mark), [Array.from({ length: perWrite }, () => size), [size, size]]);
+    assert.equal(log.highWatermark(), perWrite + 2);
+    await log.close();
+  });
+
+  it("indexes built from queued sizes point at the right batches", async () => {
+    const fs = new MemoryFs();
+    const config = cfg({ "index.interval.bytes": 100 });
+    const log = await open(fs, config);
+    // 40 appends in flight, of different sizes: one write, many index entries.
+    const pending = Array.from({ length: 40 }, (_, i) => log.append(batchOf(1 + (i % 5), { ts: 10_000 + 10 * i })));
+    const results = await Promise.all(pending);
+    for (const r of results) {
+      const got = log.read(r.baseOffset + (r.lastOffset > r.baseOffset ? 1 : 0), 1);
+      assert.equal(readBatchHeader(got.records).baseOffset, r.baseOffset);
+    }
+    await log.close();
+    // The index files written on close are trusted and agree with the log after a restart.
+    const again = await open(fs, config);
+    assert.equal(again.recovery.indexesRebuilt, 0);
+    for (const r of results) assert.equal(readBatchHeader(again.read(r.lastOffset, 1).records).baseOffset, r.baseOffset);
+    assert.deepEqual(again.offsetForTimestamp(10_000 + 10 * 17), { offset: results[17].baseOffset, timestamp: 10_170 });
+    await again.close();
+  });
+
+  it("a roll writes the old segment's queue first; the new segment gets its own write", async () => {
+    const fs = new MemoryFs({ trace: true });
+    const log = await open(fs, cfg({ "segment.bytes": 3 * B }));
+    const mark = fs.trace.length;
+    const pending = Array.from({ length: 5 }, () => log.append(batchOf(2)));
+    await Promise.all(pending);
+    assert.deepEqual(log.segmentBaseOffsets(), [0, 6]);
+    const writes = fs.trace.slice(mark).filter((t) => t.op === "write" && t.path.endsWith(".log"));
+    assert.deepEqual(writes.map((w) => [w.path.split("/").pop(), w.buffers.length]), [["00000000000000000000.log", 3], ["00000000000000000006.log", 2]]);
+    assert.equal(recordsOf(log.read(0, 1 << 20).records).length + recordsOf(log.read(6, 1 << 20).records).length, 10);
+    await log.close();
+  });
+
+  it("truncation and retention write the queue before they touch the segment", async () => {
+    const fs = new MemoryFs();
+    const log = await open(fs);
+    const queued = [log.append(batchOf(2)), log.append(batchOf(2)), log.append(batchOf(2))];
+    // Offsets 0-1, 2-3, 4-5; cutting at 3 drops the batch holding it and the one after.
+    await log.truncateTo(3);
+    await Promise.all(queued);
+    assert.equal(log.logEndOffset(), 2);
+    assert.deepEqual(recordsOf(log.read(0, 1 << 20).records).map((r) => r.offset), [0, 1]);
+    await log.close();
+
+    const clock = fakeClock(1_000_000);
+    const log2 = await open(new MemoryFs(), cfg({ "retention.ms": 1000 }), clock.now);
+    const pending = [log2.append(batchOf(2, { ts: 1_000_000 })), log2.append(batchOf(2, { ts: 1_000_000 }))];
+    // Everything expired, the queued batches included: the log rolls (writing them first) and deletes them.
+    assert.equal(await log2.deleteOldSegments(1_000_000 + 5_000), 1);
+    await Promise.all(pending);
+    assert.equal(log2.logStartOffset(), 4);
+    assert.equal(log2.logEndOffset(), 4);
+    assert.equal((await log2.append(batchOf(1, { ts: 1_000_000 + 5_000 }))).baseOffset, 4);
+    await log2.close();
+  });
+
+  it("close with appends queued writes them, resolves them and closes cleanly", async () => {
+    const fs = new MemoryFs();
+    const log = await open(fs, cfg({ "flush.messages": "1" }));
+    const pending = [log.append(batchOf(1)), log.append(batchOf(2))];
+    await log.close();
+    assert.deepEqual((await Promise.all(pending)).map((r) => r.baseOffset), [0, 1]);
+    fs.crash("lose-unsynced");
+    const again = await open(fs);
+    assert.equal(again.logEndOffset(), 3);
+    await again.close();
+  });
+
+  it("abandon with appends queued writes them to the page cache (not fsynced), as a process that had written them", async () => {
+    for (const mode of ["keep-all", "lose-unsynced"] as const) {
+      const fs = new MemoryFs();
+      const log = await open(fs);
+      await log.append(batchOf(1));
+      await log.flush();
+      const pending = [log.append(batchOf(2)), log.append(batchOf(3))];
+      await log.abandon();
+      assert.deepEqual((await Promise.all(pending)).map((r) => r.baseOffset), [1, 3]);
+      fs.crash(mode);
+      const again = await open(fs);
+      assert.equal(again.logEndOffset(), mode === "keep-all" ? 6 : 1);
+      await again.close();
+    }
+  });
+
+  it("a failed write rejects every append queued with it with IO, stops the log, and reopening keeps what was written before", async () => {
+    for (const keepBytes of [0, 1, B + 3]) {
+      const fs = new MemoryFs();
+      const log = await open(fs);
+      await log.append(batchOf(2));
+      // The next write fails after `keepBytes` of its bytes reached the file (a short write).
+      fs.inject({ action: "eio", nth: 1, ops: ["write"], keepBytes });
+      const pending = [log.append(batchOf(2)), log.append(batchOf(2)), log.append(batchOf(2))];
+      assert.equal(log.logEndOffset(), 8);
+      const settled = await Promise.allSettled(pending);
+      for (const s of settled) assert.ok(s.status === "rejected" && code(s.reason) === "IO" && /stopped taking appends/.test(String((s.reason as Error).message)), `keepBytes ${keepBytes}`);
+      // Nothing unwritten ever became visible, and the log refuses appends until reopened.
+      assert.equal(log.highWatermark(), 2);
+      assert.equal(batchCount(log.read(0, 1 << 20).records), 1);
+      await assert.rejects(log.append(batchOf(1)), (e) => code(e) === "IO");
+      await assert.rejects(log.close(), (e) => code(e) === "IO");
+      const again = await open(fs);
+      assert.equal(again.logEndOffset(), 2, `keepBytes ${keepBytes}: recovery keeps the batch written before`);
+      assert.equal((await again.append(batchOf(1))).baseOffset, 2);
+      await again.close();
+    }
+  });
+
+  it("a failed write whose undo fails too leaves a torn tail that recovery cuts", async () => {
+    const fs = new MemoryFs();
+    const log = await open(fs);
+    await log.append(batchOf(2));
+    fs.inject({ action: "eio", nth: 1, ops: ["write"], keepBytes: B + 5 });
+    fs.inject({ action: "eio", nth: 1, ops: ["truncate"] });
+    const settled = await Promise.allSettled([log.append(batchOf(2)), log.append(batchOf(2))]);
+    assert.ok(settled.every((s) => s.status === "rejected" && code(s.reason) === "IO"));
+    await assert.rejects(log.close(), (e) => code(e) === "IO");
+    const again = await open(fs);
+    // The first queued batch reached the file whole before the failure: recovery may keep it (it
+    // was never acknowledged, which is allowed); the torn second one is cut.
+    assert.equal(again.logEndOffset(), 4);
+    assert.equal(again.recovery.bytesTruncated, 5);
+    assert.equal(batchCount(again.read(0, 1 << 20).records), 2);
+    await again.close();
+  });
+
+  it("a failed write during flush() or a roll rejects the queued appends and the caller", async () => {
+    const fs = new MemoryFs();
+    const log = await open(fs);
+    fs.inject({ action: "eio", nth: 1, ops: ["write"] });
+    const queued = log.append(batchOf(1));
+    await assert.rejects(log.flush(), (e) => code(e) === "IO");
+    await assert.rejects(queued, (e) => code(e) === "IO");
+    await log.abandon();
+
+    const fs2 = new MemoryFs();
+    const log2 = await open(fs2, cfg({ "segment.bytes": 2 * B }));
+    fs2.inject({ action: "eio", nth: 1, ops: ["write"] });
+    const first = [log2.append(batchOf(2)), log2.append(batchOf(2))];
+    // This one rolls, which writes the queue first, which fails.
+    await assert.rejects(log2.append(batchOf(2)), (e) => code(e) === "IO");
+    for (const p of first) await assert.rejects(p, (e) => code(e) === "IO");
+    await log2.abandon();
   });
 });

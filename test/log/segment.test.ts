@@ -48,6 +48,38 @@ describe("Segment", () => {
     assert.equal([...batchesIn(seg.read(0, size, 1, seg.size))].length, 1);
   });
 
+  it("write-behind: queued batches count at once (size, offsets, indexes) and reach the file in one gathered write", () => {
+    const fs = new MemoryFs({ trace: true });
+    const appended = filled(fs, 20);
+    fs.mkdir("/q");
+    const seg = Segment.create(fs, "/q", 100, settings, 0);
+    const mark = fs.trace.length;
+    let next = 100;
+    for (let i = 0; i < 20; i++) {
+      const b = batchOf(3, { ts: 1000 + i * 10 });
+      setBaseOffset(b, 0, next);
+      seg.enqueue(b, next, next + 2, 1002 + i * 10, 0);
+      next += 3;
+    }
+    // The bookkeeping is the same as twenty appends; the file is still empty.
+    assert.equal(seg.size, appended.size);
+    assert.equal(seg.queuedBytes, appended.size);
+    assert.equal(seg.writtenSize, 0);
+    assert.equal(seg.nextOffset, 160);
+    assert.deepEqual(seg.offsetIndex.toBuffer(), appended.offsetIndex.toBuffer());
+    // Nothing may read, cut or index past what the file holds (a broken invariant, not bad input).
+    assert.throws(() => seg.locate(130, seg.size), (e) => (e as Error).name === "AssertionError");
+    assert.throws(() => seg.truncateFile(0), (e) => (e as Error).name === "AssertionError");
+    assert.equal(seg.locate(130, seg.writtenSize), null);
+    seg.writeQueued();
+    assert.deepEqual(fs.trace.slice(mark).filter((t) => t.op === "write").map((t) => t.buffers.length), [20]);
+    assert.equal(seg.writtenSize, seg.size);
+    assert.equal(seg.queuedBytes, 0);
+    for (const off of [100, 131, 159]) assert.deepEqual(seg.locate(off, seg.size), appended.locate(off, appended.size), `offset ${off}`);
+    seg.writeQueued();
+    assert.equal(fs.trace.length, mark + 1, "writing an empty queue is a no-op");
+  });
+
   it("finds the first record at or after a timestamp", () => {
     const seg = filled(new MemoryFs(), 20);
     assert.deepEqual(seg.findByTimestamp(1051, seg.size), { offset: 116, timestamp: 1051 });
