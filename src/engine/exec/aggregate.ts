@@ -32,6 +32,15 @@ function isCountRows(e: RExpr): boolean {
   return e.kind === "agg" && e.name === "count" && !e.distinct && e.args.length > 0 && e.args.every((a) => a.kind === "lit" && a.value !== null);
 }
 
+/**
+ * True for `count(*)` / `count(<non-null literal>)` without a FILTER clause: an aggregate whose
+ * state is the number of rows of its group, 0 to start with (exec/parallel/fused.ts counts such
+ * aggregates without their accumulator).
+ */
+export function isCountRowsAggregate(e: RExpr): boolean {
+  return isCountRows(e) && e.kind === "agg" && e.filter === undefined;
+}
+
 /** Groups rows by `keys` and computes `aggs` per group; output is the keys then the aggregates. */
 export class HashAggregateExec implements PhysicalOp {
   readonly name = "HashAggregate";

@@ -518,7 +518,82 @@ function literalB(b: Buffer, i: number, n: number, lit: string): boolean {
  */
 const STRING_STOP = new Uint8Array(256).map((_, c) => (c === 34 || c === 92 || c < 32 || c >= 128 ? 1 : 0));
 
-/** STRING_HASH: `h = imul(h, 31) + byte` over a string's bytes, from 0 (the interner's key). */
+/**
+ * The bytes scanner reads 4 bytes at a time where it can (SWAR: the tests of 4 bytes at once
+ * in one 32-bit word, little-endian, so the lowest flagged byte is the first): over this
+ * machine's JS, one word costs about what one byte's table load does.
+ */
+
+/**
+ * The position of the first byte of `b[i, n)` that ends a string's fast scan (a quote, a
+ * backslash, a control character or a byte >= 0x80: {@link STRING_STOP}), or `n` when none.
+ * `dv` views the same bytes as `b`.
+ */
+function stopAt(b: Buffer, dv: DataView, i: number, n: number): number {
+  for (; i + 4 <= n; i += 4) {
+    const x = dv.getInt32(i, true);
+    const q = x ^ 0x22222222;
+    const s = x ^ 0x5c5c5c5c;
+    // Per byte, the high bit set for: == '"', == '\\', < 0x20 (exact for the lowest such byte;
+    // borrows only flag bytes above it), >= 0x80.
+    const t = ((((q - 0x01010101) | 0) & ~q) | (((s - 0x01010101) | 0) & ~s) | (((x - 0x20202020) | 0) & ~x) | x) & 0x80808080;
+    if (t !== 0) return i + ((31 - Math.clz32(t & -t)) >> 3);
+  }
+  for (; i < n; i++) if (STRING_STOP[b[i]] !== 0) return i;
+  return n;
+}
+
+/** The position of the first byte of `b[i, n)` that is not an ASCII digit, or `n`. */
+function digitsEnd(b: Buffer, dv: DataView, i: number, n: number): number {
+  for (; i + 4 <= n; i += 4) {
+    const x = dv.getInt32(i, true);
+    // Every byte in 0x30..0x39: its high nibble is 3, and adding 6 keeps it 3.
+    if ((x & 0xf0f0f0f0) !== 0x30303030 || ((x + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+  }
+  for (; i < n; i++) {
+    const d = b[i];
+    if (d < 48 || d > 57) return i;
+  }
+  return n;
+}
+
+/**
+ * STRING_HASH, the interner's (and the locator's) hash of a string's bytes `b[s, e)`: over each
+ * whole 4-byte word `h = imul(h ^ word, 0x9e3779b1)`, then over each remaining byte
+ * `h = imul(h, 31) + byte`, from 0.
+ */
+function hashRange(b: Buffer, dv: DataView, s: number, e: number): number {
+  let h = 0;
+  let i = s;
+  for (; i + 4 <= e; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 0x9e3779b1);
+  for (; i < e; i++) h = (Math.imul(h, 31) + b[i]) | 0;
+  return h;
+}
+
+/** The first 4-byte words of `bytes` (little-endian), as {@link sameAt} compares them. */
+function wordsOf(bytes: Buffer): Int32Array {
+  const out = new Int32Array(bytes.length >> 2);
+  for (let k = 0; k < out.length; k++) out[k] = bytes.readInt32LE(k * 4);
+  return out;
+}
+
+/** True when `b` holds `q` at `i` (`words` = wordsOf(q); the caller checked the bounds). */
+function sameAt(b: Buffer, dv: DataView, i: number, q: Buffer, words: Int32Array): boolean {
+  const w = words.length;
+  for (let k = 0; k < w; k++) if (dv.getInt32(i + k * 4, true) !== words[k]) return false;
+  for (let k = w * 4; k < q.length; k++) if (b[i + k] !== q[k]) return false;
+  return true;
+}
+
+const NO_BYTES: DataView = new DataView(new ArrayBuffer(0));
+
+/** Key positions a bytes scanner remembers the shape of. */
+const SHAPE_MAX = 32;
+/** How often a bytes scanner learns a key of its shape (then it keeps what it has: records of many shapes take the slower match). */
+const SHAPE_CHANGES_MAX = 4096;
+
+/** The row of a locating scan (never filled, never returned). */
+const EMPTY_ROW: unknown[] = [];
 
 /** Slots of a string interner (a power of two). */
 const INTERN_SLOTS = 512;
@@ -526,7 +601,7 @@ const INTERN_SLOTS = 512;
 const INTERN_LENGTH_MAX = 40;
 
 /**
- * Turns ASCII byte ranges into strings (given the {@link STRING_HASH} of their bytes, which the
+ * Turns ASCII byte ranges into strings (given the STRING_HASH of their bytes (see hashRange), which the
  * scan computes as it reads them), handing out the same string again for bytes seen recently (low-cardinality fields such as a category then allocate nothing per row); gives up
  * interning when most lookups miss (unique values such as ids).
  */
@@ -576,14 +651,90 @@ function interner(): (b: Buffer, s: number, e: number, h: number) => string {
  * returns for the decoded text.
  */
 export function compileJsonBytesScanner(t: StructType, keep?: readonly number[]): JsonBytesScanner | null {
+  const scan = bytesScanner(t, keep, null);
+  return scan === null ? null : (scan as JsonBytesScanner);
+}
+
+/** Returned by a {@link JsonBytesLocator}'s scan when the record's located fields are in its arrays. */
+export const LOCATED: unique symbol = Symbol("json-scan located");
+
+/**
+ * A scan over a record's UTF-8 JSON bytes that builds no row: it checks the record exactly as
+ * {@link compileJsonBytesScanner} does (so it takes the same records, FALLBACK for the others)
+ * and, for each located field, leaves the position of its string value's bytes in the arrays:
+ * what a group table keyed by those bytes needs (exec/parallel/fused.ts).
+ */
+export interface JsonBytesLocator {
+  /** Scans `bytes[start, end)`: LOCATED (positions set) or FALLBACK (the record needs the general path). */
+  readonly scan: (bytes: Buffer, start: number, end: number) => typeof LOCATED | typeof FALLBACK;
+  /** Per located field, the position of its value's first byte after the opening quote; -1 when the value is null or missing. */
+  readonly starts: Int32Array;
+  /** Per located field, the position of its value's closing quote. */
+  readonly ends: Int32Array;
+  /** Per located field, the hash of its value's bytes (`h = imul(h, 31) + byte` from 0; 0 for null). */
+  readonly hashes: Int32Array;
+}
+
+/**
+ * The locator of the string fields `fields` (positions in the row that {@link
+ * compileJsonBytesScanner}`(t, keep)` gives) of a struct schema; null when that scanner does
+ * not exist or a field is not a string. A located value is ASCII without escapes: its string
+ * is its bytes read as Latin-1, and two values are equal exactly when their bytes are.
+ */
+export function compileJsonBytesLocator(t: StructType, keep: readonly number[] | undefined, fields: readonly number[]): JsonBytesLocator | null {
+  const width = keep === undefined ? t.fields.length : keep.length;
+  for (const r of fields) {
+    if (!Number.isInteger(r) || r < 0 || r >= width) return null;
+    if (t.fields[keep === undefined ? r : keep[r]].dataType.kind !== "string") return null;
+  }
+  const loc = { starts: new Int32Array(fields.length), ends: new Int32Array(fields.length), hashes: new Int32Array(fields.length), fields };
+  const scan = bytesScanner(t, keep, loc);
+  if (scan === null) return null;
+  return { scan: scan as JsonBytesLocator["scan"], starts: loc.starts, ends: loc.ends, hashes: loc.hashes };
+}
+
+/** Where a locating scan leaves its positions, and the row fields it locates. */
+interface LocateInto {
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly hashes: Int32Array;
+  readonly fields: readonly number[];
+}
+
+/**
+ * The bytes scanner of a schema: with `loc` null it builds rows (compileJsonBytesScanner),
+ * else it locates the fields `loc.fields` and builds nothing (compileJsonBytesLocator). One
+ * function for both, so that the checks are the same code.
+ */
+function bytesScanner(t: StructType, keep: readonly number[] | undefined, loc: LocateInto | null): ((b: Buffer, start: number, len: number) => unknown[] | typeof FALLBACK | typeof LOCATED) | null {
   const plan = scanPlan(t, keep);
   if (plan === null) return null;
-  const { n, names, kinds, lo, hi, slot, width } = plan;
+  const { n, names, kinds, lo, hi, width } = plan;
   // Non-ASCII field names would never match as bytes here.
   if (names.some((name) => [...name].some((ch) => ch.charCodeAt(0) >= 128))) return null;
   const keys = names.map((name) => Buffer.from(name, "latin1"));
+  const keyWords = keys.map(wordsOf);
   const keyLengths = Int32Array.from(keys, (k) => k.length);
   const intern = Array.from({ length: n }, () => interner());
+  // The shape of the records seen: per key position, the key last read there (its bytes, words
+  // and schema field, -1 for none), so that records of one shape match each key, in the schema
+  // or not, with one compare. Learned from the records, at most SHAPE_CHANGES_MAX times.
+  const shapeKeys = new Array<Buffer>(SHAPE_MAX).fill(Buffer.alloc(0));
+  const shapeWords = new Array<Int32Array>(SHAPE_MAX).fill(new Int32Array(0));
+  const shapeLengths = new Int32Array(SHAPE_MAX).fill(-1);
+  const shapeFields = new Int32Array(SHAPE_MAX);
+  let shapeChanges = 0;
+  // A DataView of the last buffer scanned (the fetch's, for every record in it; it keeps that
+  // buffer alive until the next one, at most as long as the scanner).
+  let viewed: Buffer | null = null;
+  let dv: DataView = NO_BYTES;
+  // Locating: a field's target is its position in loc's arrays (-1: not located, not built).
+  const slot = loc === null ? plan.slot : plan.slot.map((r) => (r < 0 ? -1 : loc.fields.indexOf(r)));
+  const locating = loc !== null;
+  const starts = loc === null ? new Int32Array(0) : loc.starts;
+  const ends = loc === null ? new Int32Array(0) : loc.ends;
+  const hashes = loc === null ? new Int32Array(0) : loc.hashes;
+  const located = starts.length;
 
   /** True when the key `b[i, e)` is field `f`'s name (lengths first: most keys differ there). */
   const is = (b: Buffer, i: number, e: number, f: number): boolean => {
@@ -599,13 +750,27 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
     return -1;
   };
 
-  return (b: Buffer, start: number, len: number): unknown[] | typeof FALLBACK => {
-    let i = wsB(b, start, len);
+  return (b: Buffer, start: number, len: number): unknown[] | typeof FALLBACK | typeof LOCATED => {
+    if (b !== viewed) {
+      viewed = b;
+      dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    // Whitespace is rare: wsB only when the next byte could be some.
+    let i = start;
+    if (i < len && b[i] <= 32) i = wsB(b, i, len);
     if (i >= len || b[i] !== 123) return FALLBACK;
-    i = wsB(b, i + 1, len);
-    const row = width === 1 ? [null as unknown] : new Array<unknown>(width).fill(null);
+    i++;
+    if (i < len && b[i] <= 32) i = wsB(b, i, len);
+    let row: unknown[] = EMPTY_ROW;
+    if (!locating) row = width === 1 ? [null] : new Array<unknown>(width).fill(null);
+    else
+      for (let p = 0; p < located; p++) {
+        starts[p] = -1;
+        hashes[p] = 0;
+      }
     let seen = 0;
     let guess = 0;
+    let position = 0;
     if (i < len && b[i] === 125) {
       i++;
     } else {
@@ -614,25 +779,39 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
         // The key, read to its closing quote first (an escape or a non-ASCII byte is the
         // general path's), then matched by length and bytes.
         const keyStart = i + 1;
-        let keyEnd = keyStart;
+        let keyEnd = -1;
         let f = -1;
-        // The field expected next (the one after the last matched): its name and closing quote
-        // compared in place, so a record in schema order reads each of its keys once.
-        if (guess < n) {
-          const q = keys[guess];
-          const m = q.length;
-          let k = 0;
-          if (keyStart + m < len) while (k < m && b[keyStart + k] === q[k]) k++;
-          if (k === m && b[keyStart + m] === 34) {
-            f = guess;
-            keyEnd = keyStart + m;
+        // The key the last records had at this position, with its closing quote (a stored key
+        // holds no quote or backslash, so equal bytes are the same key).
+        const m = position < SHAPE_MAX ? shapeLengths[position] : -1;
+        if (m >= 0 && keyStart + m < len && b[keyStart + m] === 34 && sameAt(b, dv, keyStart, shapeKeys[position], shapeWords[position])) {
+          f = shapeFields[position];
+          keyEnd = keyStart + m;
+        } else {
+          // The field expected next (the one after the last matched): its name and closing
+          // quote compared in place, so a record in schema order reads each of its keys once.
+          if (guess < n) {
+            const g = keyLengths[guess];
+            if (keyStart + g < len && b[keyStart + g] === 34 && sameAt(b, dv, keyStart, keys[guess], keyWords[guess])) {
+              f = guess;
+              keyEnd = keyStart + g;
+            }
+          }
+          if (f < 0) {
+            keyEnd = stopAt(b, dv, keyStart, len);
+            if (keyEnd >= len || b[keyEnd] !== 34) return FALLBACK;
+            f = matchKey(b, keyStart, keyEnd, n);
+          }
+          if (position < SHAPE_MAX && shapeChanges < SHAPE_CHANGES_MAX) {
+            shapeChanges++;
+            const key = Buffer.from(b.subarray(keyStart, keyEnd));
+            shapeKeys[position] = key;
+            shapeWords[position] = wordsOf(key);
+            shapeLengths[position] = key.length;
+            shapeFields[position] = f;
           }
         }
-        if (f < 0) {
-          while (keyEnd < len && STRING_STOP[b[keyEnd]] === 0) keyEnd++;
-          if (keyEnd >= len || b[keyEnd] !== 34) return FALLBACK;
-          f = matchKey(b, keyStart, keyEnd, n);
-        }
+        position++;
         // Whitespace is rare: wsB only when the next byte could be some.
         i = keyEnd + 1;
         if (i < len && b[i] <= 32) i = wsB(b, i, len);
@@ -654,21 +833,23 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
             switch (kinds[f]) {
               case K_STRING: {
                 if (c !== 34) return FALLBACK;
-                let e = i + 1;
-                let h = 0;
-                for (; e < len; e++) {
-                  const d = b[e];
-                  if (STRING_STOP[d] !== 0) break;
-                  h = (Math.imul(h, 31) + d) | 0;
-                }
+                const e = stopAt(b, dv, i + 1, len);
                 if (e >= len || b[e] !== 34) return FALLBACK;
-                if (to >= 0) row[to] = intern[f](b, i + 1, e, h);
+                // A field not built needs only its end (no hash).
+                if (to >= 0) {
+                  const h = hashRange(b, dv, i + 1, e);
+                  if (locating) {
+                    starts[to] = i + 1;
+                    ends[to] = e;
+                    hashes[to] = h;
+                  } else row[to] = intern[f](b, i + 1, e, h);
+                }
                 i = e + 1;
                 break;
               }
               case K_INT: {
                 if (scanNumberB(b, i, len) !== 1 || num < lo[f] || num > hi[f]) return FALLBACK;
-                if (to >= 0) row[to] = num;
+                if (to >= 0 && !locating) row[to] = num;
                 i = end;
                 break;
               }
@@ -676,7 +857,7 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
               case K_FLOAT: {
                 const r = scanNumberB(b, i, len);
                 if (r === 0) return FALLBACK;
-                if (to >= 0) {
+                if (to >= 0 && !locating) {
                   const v = r === 1 ? num : Number(b.toString("latin1", i, end));
                   row[to] = kinds[f] === K_FLOAT ? Math.fround(v) : v;
                 }
@@ -688,7 +869,7 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
                 if (c === 116 && literalB(b, i, len, "true")) v = true;
                 else if (c === 102 && literalB(b, i, len, "false")) v = false;
                 else return FALLBACK;
-                if (to >= 0) row[to] = v;
+                if (to >= 0 && !locating) row[to] = v;
                 i = end;
                 break;
               }
@@ -698,7 +879,7 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
                 if (e < 0) return FALLBACK;
                 const us = timestampAtB(b, i + 1, e);
                 if (us === null) return FALLBACK;
-                if (to >= 0) row[to] = us;
+                if (to >= 0 && !locating) row[to] = us;
                 i = e + 1;
                 break;
               }
@@ -709,8 +890,7 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
         } else if (c === 34) {
           // Another key's string: only its end matters (escapes, control characters and
           // non-ASCII bytes are the general path's, as in a field's value).
-          let e = i + 1;
-          while (e < len && STRING_STOP[b[e]] === 0) e++;
+          const e = stopAt(b, dv, i + 1, len);
           if (e >= len || b[e] !== 34) return FALLBACK;
           i = e + 1;
         } else if (c === 45 || (c >= 48 && c <= 57)) {
@@ -718,8 +898,11 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
           // else (a sign, a zero, a fraction or an exponent) by skipNumberB from its start.
           let e = i + 1;
           let d = 0;
-          if (c >= 49) while (e < len && (d = b[e]) >= 48 && d <= 57) e++;
-          if (c < 49 || (e < len && (d === 46 || d === 101 || d === 69))) {
+          if (c >= 49) {
+            e = digitsEnd(b, dv, e, len);
+            if (e < len) d = b[e];
+          }
+          if (c < 49 || d === 46 || d === 101 || d === 69) {
             e = skipNumberB(b, i, len);
             if (e < 0) return FALLBACK;
           }
@@ -740,7 +923,7 @@ export function compileJsonBytesScanner(t: StructType, keep?: readonly number[])
         break;
       }
     }
-    if (wsB(b, i, len) !== len) return FALLBACK;
-    return row;
+    if (i < len && wsB(b, i, len) !== len) return FALLBACK;
+    return locating ? LOCATED : row;
   };
 }

@@ -7,7 +7,7 @@ import { WeirError } from "../../util/errors.js";
 import { coerceArg, constArg, scalar } from "./define.js";
 import { analysisError, unexpectedInputType } from "./errors.js";
 import { compileJsonConverter, compileJsonWriter } from "./json-convert.js";
-import { FALLBACK, compileJsonBytesScanner, compileJsonScanner } from "./json-scan.js";
+import { FALLBACK, compileJsonBytesLocator, compileJsonBytesScanner, compileJsonScanner, type JsonBytesLocator } from "./json-scan.js";
 
 function isDataType(v: unknown): v is DataType {
   return typeof v === "object" && v !== null && typeof (v as { kind?: unknown }).kind === "string";
@@ -104,7 +104,7 @@ function checkedSchema(args: readonly ArgInfo[], keep: readonly number[] | null)
 }
 
 /** from_json's evaluators over text and over UTF-8 bytes (see {@link buildFromJson}). */
-function fromJsonParts(args: readonly ArgInfo[], keepArg: readonly number[] | null, malformed: MalformedCounter | null): { ofText: (text: string) => unknown; ofRange: FromJsonRange } {
+function fromJsonParts(args: readonly ArgInfo[], keepArg: readonly number[] | null, malformed: MalformedCounter | null): { ofText: (text: string) => unknown; ofRange: FromJsonRange; locator: (fields: readonly number[]) => JsonBytesLocator | null } {
   const { t, keep } = checkedSchema(args, keepArg);
   const failFast = (optionsArg(args, 2).get("mode") ?? "").toUpperCase() === "FAILFAST";
   const conv = compileJsonConverter(t, !failFast);
@@ -196,7 +196,9 @@ function fromJsonParts(args: readonly ArgInfo[], keepArg: readonly number[] | nu
           const row = scanBytes(b, start, end);
           return row !== FALLBACK ? row : ofText(b.toString("utf8", start, end));
         };
-  return { ofText, ofRange };
+  // The locator takes exactly the records scanBytes takes (same schema, same checks).
+  const locator = (fields: readonly number[]): JsonBytesLocator | null => (scanBytes === null || t.kind !== "struct" ? null : compileJsonBytesLocator(t, keep ?? undefined, fields));
+  return { ofText, ofRange, locator };
 }
 
 /** A from_json call's function as the optimizer rewrote it (see {@link fromJsonVariant}). */
@@ -215,6 +217,15 @@ export interface FromJsonVariant extends ScalarFunction {
    * position in the fetched bytes). A null input is the caller's: the call gives null for it.
    */
   readonly buildRange: (args: readonly ArgInfo[]) => FromJsonRange;
+  /**
+   * The call's evaluator over a byte range ({@link buildRange}) with a locator of the string
+   * fields `fields` (positions in the call's result struct): for each record the locator's scan
+   * takes (LOCATED), the result's `fields` are the Latin-1 strings of the located bytes (null
+   * where the start is -1) and every other field is what `range` gives; a record it does not
+   * take (FALLBACK) is `range`'s. Null locator when the call cannot locate those fields (not a
+   * struct, a field not a string, a schema the bytes scanner does not handle).
+   */
+  readonly buildLocated: (args: readonly ArgInfo[], fields: readonly number[]) => { range: FromJsonRange; locator: JsonBytesLocator | null };
 }
 
 /** True for from_json calls' functions, rewritten or not. */
@@ -260,6 +271,10 @@ export function fromJsonVariant(keep: readonly number[] | null, bytesInput: bool
     },
     build: (args) => buildFromJson(args, keep, bytesInput, malformed),
     buildRange: (args) => fromJsonParts(args, keep, malformed).ofRange,
+    buildLocated: (args, fields) => {
+      const parts = fromJsonParts(args, keep, malformed);
+      return { range: parts.ofRange, locator: parts.locator(fields) };
+    },
   };
 }
 

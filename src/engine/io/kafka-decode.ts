@@ -22,6 +22,7 @@ import {
   validateBatchFrame,
   type BatchHeader,
 } from "../../protocol/records/index.js";
+import { assert } from "../../util/assert.js";
 import { WeirError, isWeirError } from "../../util/errors.js";
 import { limits } from "../../util/limits.js";
 import type { Row } from "../types.js";
@@ -40,6 +41,17 @@ const EMPTY = Buffer.alloc(0);
 
 /** Reads a record's value from its bytes `buf[start, end)` (see {@link RowDecoder}'s constructor). */
 export type ValueReader = (buf: Buffer, start: number, end: number) => unknown;
+
+/**
+ * Takes each record's value in place instead of a row of it (see {@link RowDecoder}'s
+ * constructor): a partial aggregation that reads the values itself (exec/parallel/fused.ts).
+ */
+export interface ValueSink {
+  /** The record's value is `buf[start, end)`. */
+  value(buf: Buffer, start: number, end: number): void;
+  /** The record's value is null. */
+  nullValue(): void;
+}
 
 /** Position after the last varint read (module scratch: reads allocate nothing). */
 let vpos = 0;
@@ -123,13 +135,18 @@ export class RowDecoder {
    * @param valueReader reads the value column from the value's bytes in place (the record's
    *   position in the fetch) instead of a Buffer view of them: a scan fused with the
    *   `from_json` over its values (exec/scan.ts); null values stay null.
+   * @param sink takes every record's value (the columns must be the value alone) and no row
+   *   is given (a batch is then decoded in one {@link next}); a failure of the sink names the
+   *   record as the valueReader's does.
    */
   constructor(
     private readonly cols: readonly number[],
     private readonly topic: string,
     private readonly partition: number,
     private readonly valueReader: ValueReader | null = null,
+    private readonly sink: ValueSink | null = null,
   ) {
+    assert(sink === null || (cols.length === 1 && cols[0] === VALUE), "a value sink reads the value column alone");
     this.needKey = cols.includes(KEY);
     this.needValue = cols.includes(VALUE);
     this.needHeaders = cols.includes(HEADERS);
@@ -205,6 +222,10 @@ export class RowDecoder {
       const key = keyLen >= 0 && this.needKey ? buf.subarray(vpos, vpos + keyLen) : null;
       const valueLen = varint(buf, vpos + (keyLen > 0 ? keyLen : 0), recEnd);
       if (bad || valueLen < -1 || valueLen > recEnd - vpos) return this.slow(mark, out);
+      if (this.sink !== null) {
+        this.sinkValue(buf, vpos, valueLen, offset);
+        continue;
+      }
       this.offsets.push(offset);
       const value = valueLen < 0 || !this.needValue ? null : this.valueReader === null ? buf.subarray(vpos, vpos + valueLen) : this.readValue(buf, vpos, valueLen, offset);
       if (this.valueOnly) {
@@ -229,6 +250,18 @@ export class RowDecoder {
   private readValue(buf: Buffer, at: number, len: number, offset: number): unknown {
     try {
       return this.valueReader!(buf, at, at + len);
+    } catch (e) {
+      if (!isWeirError(e, "EXECUTION") || e.details.record !== undefined) throw e;
+      const record = `topic ${this.topic}, partition ${this.partition}, offset ${offset}`;
+      throw new WeirError("EXECUTION", `${e.message} (record: ${record})`, { cause: e, details: { ...e.details, record } });
+    }
+  }
+
+  /** Hands the sink a record's value; its failure names the record, as readValue's does. */
+  private sinkValue(buf: Buffer, at: number, len: number, offset: number): void {
+    try {
+      if (len < 0) this.sink!.nullValue();
+      else this.sink!.value(buf, at, at + len);
     } catch (e) {
       if (!isWeirError(e, "EXECUTION") || e.details.record !== undefined) throw e;
       const record = `topic ${this.topic}, partition ${this.partition}, offset ${offset}`;

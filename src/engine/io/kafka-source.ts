@@ -30,7 +30,7 @@ import { parseKafkaReadOptions, type KafkaReadOptions } from "./kafka-options.js
 import { dataLossError, planOffsetRanges, type OffsetRange } from "./kafka-plan.js";
 import { pushedBounds } from "./kafka-filters.js";
 import { BATCH_ROWS, setRowSource } from "../exec/operator.js";
-import { HEADERS, KEY, OFFSET, PARTITION, RowDecoder, TIMESTAMP, TIMESTAMP_TYPE, TOPIC, VALUE, type ValueReader } from "./kafka-decode.js";
+import { HEADERS, KEY, OFFSET, PARTITION, RowDecoder, TIMESTAMP, TIMESTAMP_TYPE, TOPIC, VALUE, type ValueReader, type ValueSink } from "./kafka-decode.js";
 
 /** One fetch of an offset range's scan: whole record batches, to be read from `from` until `until`. */
 export interface RangeFetch {
@@ -313,8 +313,10 @@ export class RangeDecoder {
     private readonly batchRows: number,
     /** Reads the value column in place (see RowDecoder); null for Buffer views. */
     valueReader: ValueReader | null = null,
+    /** Takes every record's value instead (see RowDecoder): no rows are then given. */
+    sink: ValueSink | null = null,
   ) {
-    this.decoder = new RowDecoder(columns, topic, partition, valueReader);
+    this.decoder = new RowDecoder(columns, topic, partition, valueReader, sink);
   }
 
   /** The full row batches of one fetch; rows that do not fill a batch wait for the next fetch (or {@link flush}). */

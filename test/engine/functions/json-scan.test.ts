@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseSchema, type StructType } from "../../../src/engine/types.js";
-import { compileJsonBytesScanner, compileJsonScanner, FALLBACK } from "../../../src/engine/functions/json-scan.js";
+import { compileJsonBytesLocator, compileJsonBytesScanner, compileJsonScanner, FALLBACK, LOCATED, type JsonBytesScanner } from "../../../src/engine/functions/json-scan.js";
 import { compileJsonRowParser } from "../../../src/engine/functions/json-convert.js";
 
 /** The reference: JSON.parse + the converter; "error" when that path rejects the text. */
@@ -12,6 +12,15 @@ function reference(schema: StructType, text: string): unknown {
   } catch {
     return "error";
   }
+}
+
+const longLivedScanners = new Map<StructType, JsonBytesScanner>();
+
+/** One bytes scanner per schema for the whole test file: it learns the key shapes of every record checked. */
+function longLived(schema: StructType): JsonBytesScanner {
+  let scan = longLivedScanners.get(schema);
+  if (scan === undefined) longLivedScanners.set(schema, (scan = compileJsonBytesScanner(schema)!));
+  return scan;
 }
 
 /**
@@ -25,13 +34,37 @@ function checkVariants(schema: StructType, text: string, full: unknown[] | typeo
   const bytes = Buffer.from(text);
   const b = compileJsonBytesScanner(schema)!(bytes, 0, bytes.length);
   if (b !== FALLBACK) assert.deepEqual(b, full, `bytes scanner on ${JSON.stringify(text)}`);
+  // A scanner that has seen every record before (the shape of keys it learned) gives the same.
+  assert.deepEqual(longLived(schema)(bytes, 0, bytes.length), b, `a long-lived bytes scanner on ${JSON.stringify(text)}`);
   if (full === FALLBACK) assert.equal(b, FALLBACK, `bytes scanner accepted ${JSON.stringify(text)}`);
+  // Inside a larger buffer, at an odd position, with bytes after it that a word read would see.
+  const inside = Buffer.concat([Buffer.from("{x\""), bytes, Buffer.from('"\\\u0001}12345"')]);
+  assert.deepEqual(compileJsonBytesScanner(schema)!(inside, 3, 3 + bytes.length), b, `bytes scanner inside a buffer on ${JSON.stringify(text)}`);
+  checkLocator(schema, inside, 3, 3 + bytes.length, b);
   for (const keep of [[0], [n - 1], [1, 3].filter((i) => i < n), Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === 0)]) {
     const want = full === FALLBACK ? FALLBACK : keep.map((i) => full[i]);
     assert.deepEqual(compileJsonScanner(schema, keep)!(text), want, `text scanner kept ${keep.join()} of ${JSON.stringify(text)}`);
     const pb = compileJsonBytesScanner(schema, keep)!(bytes, 0, bytes.length);
     if (pb !== FALLBACK) assert.deepEqual(pb, want, `bytes scanner kept ${keep.join()} of ${JSON.stringify(text)}`);
     if (full === FALLBACK) assert.equal(pb, FALLBACK, `bytes scanner kept ${keep.join()} accepted ${JSON.stringify(text)}`);
+  }
+}
+
+/**
+ * The locator of the schema's string fields (and of each alone) takes exactly the records the
+ * bytes scanner takes, and its positions hold the bytes of the scanner's strings (-1 for null).
+ */
+function checkLocator(schema: StructType, buf: Buffer, start: number, end: number, row: unknown[] | typeof FALLBACK): void {
+  const strings = schema.fields.flatMap((f, i) => (f.dataType.kind === "string" ? [i] : []));
+  for (const fields of [strings, ...strings.map((i) => [i])]) {
+    const loc = compileJsonBytesLocator(schema, undefined, fields)!;
+    const r = loc.scan(buf, start, end);
+    assert.equal(r, row === FALLBACK ? FALLBACK : LOCATED, `locator of ${fields.join()}`);
+    if (row === FALLBACK) continue;
+    fields.forEach((f, p) => {
+      const got = loc.starts[p] < 0 ? null : buf.toString("latin1", loc.starts[p], loc.ends[p]);
+      assert.equal(got, row[f], `located field ${f}`);
+    });
   }
 }
 
@@ -134,5 +167,39 @@ describe("compileJsonScanner", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("locates string fields only, and gives equal hashes to equal bytes wherever they lie", () => {
+    assert.equal(compileJsonBytesLocator(schema, undefined, [3]), null, "a BIGINT field");
+    assert.equal(compileJsonBytesLocator(schema, undefined, [99]), null, "no such field");
+    const loc = compileJsonBytesLocator(schema, [2, 3], [0])!;
+    const texts = ['{"category":"category-17","ts":1}', '  {"ts":2, "category":"category-17"}', '{"category":"category-170"}'];
+    const hashes = texts.map((t) => {
+      const buf = Buffer.from(`xx${t}`);
+      assert.equal(loc.scan(buf, 2, buf.length), LOCATED, t);
+      return loc.hashes[0];
+    });
+    assert.equal(hashes[0], hashes[1]);
+    assert.notEqual(hashes[0], hashes[2]);
+    assert.equal(loc.scan(Buffer.from('{"category":"caf\u00e9"}'), 0, 24), FALLBACK);
+  });
+
+  it("a long-lived scanner reads records whose keys change shape as a fresh one does", () => {
+    const scan = compileJsonBytesScanner(schema, [2])!;
+    const texts = [
+      '{"customer":"c1","product":"p1","category":"x","ts":1}',
+      '{"customeR":"c1","product":"p1","category":"y","ts":1}',
+      '{"category":"z","customer":"c1"}',
+      '{"categorx":"q","category":"w"}',
+      '{"categor":"q","category":"v","categoryy":1}',
+      '{"customer":"c1","product":"p1","category":"x","ts":1,"ts":2}',
+      '{"customer":"c1","category":"a","category":"b"}',
+      '{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"r":18,"s":19,"t":20,"u":21,"v":22,"w":23,"x":24,"y":25,"z":26,"aa":27,"ab":28,"ac":29,"ad":30,"ae":31,"af":32,"ag":33,"category":"deep"}',
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const t of [...texts, ...texts.reverse()]) {
+        const bytes = Buffer.from(t);
+        assert.deepEqual(scan(bytes, 0, bytes.length), compileJsonBytesScanner(schema, [2])!(bytes, 0, bytes.length), t);
+      }
   });
 });

@@ -68,9 +68,9 @@ describe("aggregation workers of a session", () => {
     try {
       const a = await (await query(thresholded)).collect();
       const stats = parallelRuntimeOf(thresholded.logClient())!.stats;
-      assert.deepEqual(stats, { parallelQueries: 0, smallQueries: 1, slotFetches: 0, slotReads: 0, transferredFetches: 0 });
+      assert.deepEqual(stats, { parallelQueries: 0, smallQueries: 1, slotFetches: 0, slotReads: 0, transferredFetches: 0, fusedPartitions: 0, fusedGeneralRecords: 0 });
       const b = await (await query(off)).collect();
-      assert.deepEqual(parallelRuntimeOf(off.logClient())!.stats, { parallelQueries: 0, smallQueries: 0, slotFetches: 0, slotReads: 0, transferredFetches: 0 });
+      assert.deepEqual(parallelRuntimeOf(off.logClient())!.stats, { parallelQueries: 0, smallQueries: 0, slotFetches: 0, slotReads: 0, transferredFetches: 0, fusedPartitions: 0, fusedGeneralRecords: 0 });
       assert.equal(parallelRuntimeOf(off.logClient())!.pool.started, 0);
       assert.deepStrictEqual(a, b);
       // 20 000 records reach a threshold of 20 000.

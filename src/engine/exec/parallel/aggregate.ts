@@ -299,6 +299,10 @@ class ParallelRun {
         this.wakeCredit(w);
         return;
       case "done": {
+        if (m.fusedGeneral >= 0) {
+          this.runtime.stats.fusedPartitions++;
+          this.runtime.stats.fusedGeneralRecords += m.fusedGeneral;
+        }
         const fetchError = this.pendingFetchErrors.get(m.index);
         if (fetchError !== undefined) this.settle(m.index, { ok: false, error: fetchError.error });
         else this.settle(m.index, { ok: true, groups: m.groups.map(unpackGroup) });

@@ -72,5 +72,12 @@ export type ToWorker =
 /** Worker to main thread. */
 export type FromWorker =
   | { readonly type: "ack"; readonly job: number; /** The fetch's slot, free again (-1: none). */ readonly slot: number }
-  | { readonly type: "done"; readonly job: number; readonly index: number; readonly groups: PlainGroup[] }
+  | {
+      readonly type: "done";
+      readonly job: number;
+      readonly index: number;
+      readonly groups: PlainGroup[];
+      /** The records the fused count read the general way, or -1 when the partition was not fused. */
+      readonly fusedGeneral: number;
+    }
   | { readonly type: "failed"; readonly job: number; readonly index: number; readonly error: PlainError };

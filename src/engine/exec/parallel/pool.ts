@@ -180,12 +180,16 @@ export interface ParallelStats {
   slotReads: number;
   /** Fetches handed to a worker by transferring their memory. */
   transferredFetches: number;
+  /** Partitions a worker aggregated with the fused count (exec/parallel/fused.ts). */
+  fusedPartitions: number;
+  /** Of their records, those the fused count read the general way (the locator did not take them, or a null value). */
+  fusedGeneralRecords: number;
 }
 
 /** A session's parallel execution: its settings, its workers, its counters. */
 export class ParallelRuntime {
   readonly pool: WorkerPool;
-  readonly stats: ParallelStats = { parallelQueries: 0, smallQueries: 0, slotFetches: 0, slotReads: 0, transferredFetches: 0 };
+  readonly stats: ParallelStats = { parallelQueries: 0, smallQueries: 0, slotFetches: 0, slotReads: 0, transferredFetches: 0, fusedPartitions: 0, fusedGeneralRecords: 0 };
   private nextJob = 1;
 
   constructor(readonly settings: ParallelSettings) {

@@ -11,11 +11,12 @@ import { assert } from "../../../util/assert.js";
 import type { Row } from "../../types.js";
 import type { Attribute } from "../../plan/expressions.js";
 import { RangeDecoder, type RangeFetch } from "../../io/kafka-source.js";
-import type { ValueReader } from "../../io/kafka-decode.js";
+import type { ValueReader, ValueSink } from "../../io/kafka-decode.js";
 import { valueJsonReader } from "../scan.js";
 import { compileAggregation, type CompiledAggregation } from "../aggregate.js";
 import { FilterExec, ProjectExec } from "../narrow.js";
 import { attrList, type BatchStream, type PhysicalOp } from "../operator.js";
+import { planFusedCount, type FusedPlan } from "./fused.js";
 import { encodeError, fromPlainExpr, fromPlainNamed, packValue } from "./codec.js";
 import type { FromWorker, PipelineSpec, PlainGroup, PlainStep, ToWorker } from "./messages.js";
 
@@ -27,7 +28,7 @@ interface Job {
   readonly spec: PipelineSpec;
   /** The job's fetch slots (views of the shared memory the main thread fills). */
   readonly slots: readonly Buffer[];
-  readonly build: { ok: true; agg: CompiledAggregation; chain: (feed: PhysicalOp) => PhysicalOp; valueReader: ValueReader | null } | { ok: false; error: unknown };
+  readonly build: { ok: true; agg: CompiledAggregation; chain: (feed: PhysicalOp) => PhysicalOp; valueReader: ValueReader | null; fused: FusedPlan | null } | { ok: false; error: unknown };
   released: boolean;
 }
 
@@ -105,7 +106,8 @@ function build(spec: PipelineSpec): Job["build"] {
     const call = spec.valueJson === null ? null : fromPlainExpr(spec.valueJson);
     assert(call === null || call.kind === "call", "a fused value is read by a call");
     const valueReader = call === null ? null : valueJsonReader(call);
-    return { ok: true, agg, chain, valueReader };
+    const fused = process.env.WEIR_NO_FUSED_COUNT === "1" ? null : planFusedCount({ decoderColumns: spec.decoderColumns, scanOutput: spec.scanOutput, call, steps, keys: spec.keys.map(fromPlainNamed), aggs: spec.aggs.map(fromPlainNamed) });
+    return { ok: true, agg, chain, valueReader, fused };
   } catch (error) {
     return { ok: false, error };
   }
@@ -134,11 +136,21 @@ async function run(t: Task): Promise<void> {
     const b = job.build;
     if (!b.ok) throw b.error;
     const table = b.agg.newTable();
-    const [stream] = await b.chain(new FeedExec(job.spec.scanOutput, feed(job, t, b.valueReader))).open({ signal: new AbortController().signal });
-    for await (const batch of stream) table.addBatch(batch, b.agg.argFns, b.agg.filterFns);
+    let fusedGeneral = -1;
+    if (b.fused !== null) {
+      const sink = b.fused.sink(table);
+      for await (const _ of feed(job, t, null, sink)) {
+        // The sink counts the records; no rows come.
+      }
+      sink.finish();
+      fusedGeneral = sink.generalRecords;
+    } else {
+      const [stream] = await b.chain(new FeedExec(job.spec.scanOutput, feed(job, t, b.valueReader))).open({ signal: new AbortController().signal });
+      for await (const batch of stream) table.addBatch(batch, b.agg.argFns, b.agg.filterFns);
+    }
     if (job.released) return;
     const groups: PlainGroup[] = table.groups.map((g) => ({ keys: packValue(g.keys) as unknown[], states: packValue(g.states) as unknown[] }));
-    post({ type: "done", job: t.job, index: t.index, groups });
+    post({ type: "done", job: t.job, index: t.index, groups, fusedGeneral });
   } catch (e) {
     if (job !== undefined && !job.released) post({ type: "failed", job: t.job, index: t.index, error: encodeError(e) });
   } finally {
@@ -155,9 +167,13 @@ function next(t: Task): Item | Promise<Item> {
   });
 }
 
-/** A partition's rows: its fetches decoded as the scan decodes them; each fetch acknowledged once its rows are aggregated. */
-async function* feed(job: Job, t: Task, valueReader: ValueReader | null): BatchStream {
-  const decoder = new RangeDecoder(job.spec.decoderColumns, t.topic, t.partition, job.spec.batchRows, valueReader);
+/**
+ * A partition's rows: its fetches decoded as the scan decodes them; each fetch acknowledged once
+ * its rows are aggregated. With a sink (a fused count), the sink takes the values and no rows
+ * come.
+ */
+async function* feed(job: Job, t: Task, valueReader: ValueReader | null, sink: ValueSink | null = null): BatchStream {
+  const decoder = new RangeDecoder(job.spec.decoderColumns, t.topic, t.partition, job.spec.batchRows, valueReader, sink);
   for (;;) {
     const item = await next(t);
     if (item === END || job.released) break;
