@@ -224,6 +224,16 @@ export async function wordCountStream(weir: Weir, topic: string): Promise<DataFr
     .count();
 }
 
+/**
+ * Runs `df` once over what its sources hold (Trigger.AvailableNow) into the memory table
+ * `table`, complete mode, on checkpoint `cp`; returns the table's rows.
+ */
+export async function runToMemoryOnce(weir: Weir, df: DataFrame, table: string, cp: string): Promise<Record<string, unknown>[]> {
+  const q = await df.writeStream.format("memory").queryName(table).outputMode("complete").option("checkpointLocation", cp).trigger({ availableNow: true }).start();
+  await q.awaitTermination();
+  return weir.table(table).collect();
+}
+
 /** Word count rows as `{ word: count }`, sorted by word. */
 export function byWord(rows: Record<string, unknown>[]): Record<string, number> {
   return Object.fromEntries(rows.map((r): [string, number] => [String(r.word), Number(r.count)]).sort());

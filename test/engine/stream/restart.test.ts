@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { col, upper } from "../../../src/engine/api/functions.js";
 import type { DataFrame } from "../../../src/engine/api/dataframe.js";
 import { isWeirError } from "../../../src/util/errors.js";
-import { streamFixture, type StreamFixture } from "./helpers.js";
+import { runToMemoryOnce, streamFixture, type StreamFixture } from "./helpers.js";
 
 describe("restart from a checkpoint", () => {
   let f: StreamFixture;
@@ -97,19 +97,8 @@ describe("restart from a checkpoint", () => {
     const cp = join(f.dir, "cp");
     const words = ["a", "b", "a", "c", "a", "b", "d", "a", "e", "b"];
     await f.produce("events", words, 0);
-    const counts = async (table: string): Promise<Record<string, number>> => {
-      const q = await (await source())
-        .groupBy("v")
-        .count()
-        .writeStream.format("memory")
-        .queryName(table)
-        .outputMode("complete")
-        .option("checkpointLocation", cp)
-        .trigger({ availableNow: true })
-        .start();
-      await q.awaitTermination();
-      return Object.fromEntries((await f.weir.table(table).collect()).map((r): [string, number] => [String(r.v), Number(r.count)]));
-    };
+    const counts = async (table: string): Promise<Record<string, number>> =>
+      Object.fromEntries((await runToMemoryOnce(f.weir, (await source()).groupBy("v").count(), table, cp)).map((r): [string, number] => [String(r.v), Number(r.count)]));
     // Batches 0, 1, 2 of 4, 4 and 2 records.
     assert.deepEqual(await counts("c1"), { a: 4, b: 3, c: 1, d: 1, e: 1 });
     const { rm } = await import("node:fs/promises");

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { SHUFFLE_PARTITIONS, STATE_MAINTENANCE_INTERVAL, STATE_MIN_DELTAS_FOR_SNAPSHOT, parseTimeConfMs, stateStoreConfOf } from "../../../src/engine/api/conf.js";
 import { isWeirError } from "../../../src/util/errors.js";
 import { col, explode, split } from "../../../src/index.js";
-import { byWord, streamFixture, type StreamFixture } from "./helpers.js";
+import { byWord, runToMemoryOnce, streamFixture, type StreamFixture } from "./helpers.js";
 
 describe("state store snapshots from weir.conf", () => {
   let f: StreamFixture;
@@ -23,18 +23,9 @@ describe("state store snapshots from weir.conf", () => {
 
   /** Runs the word count over what the topic holds, one line per batch; returns the counts. */
   const run = async (cp: string, table: string): Promise<Record<string, number>> => {
-    const q = await (await f.weir.readStream.format("kafka").option("subscribe", "lines").option("startingOffsets", "earliest").option("maxOffsetsPerTrigger", 1).load())
-      .select(explode(split(col("value").cast("string"), " ")).alias("word"))
-      .groupBy("word")
-      .count()
-      .writeStream.format("memory")
-      .queryName(table)
-      .outputMode("complete")
-      .option("checkpointLocation", cp)
-      .trigger({ availableNow: true })
-      .start();
-    await q.awaitTermination();
-    return byWord(await f.weir.table(table).collect());
+    const lines = await f.weir.readStream.format("kafka").option("subscribe", "lines").option("startingOffsets", "earliest").option("maxOffsetsPerTrigger", 1).load();
+    const counts = lines.select(explode(split(col("value").cast("string"), " ")).alias("word")).groupBy("word").count();
+    return byWord(await runToMemoryOnce(f.weir, counts, table, cp));
   };
 
   /** Each state partition's snapshot versions. */
