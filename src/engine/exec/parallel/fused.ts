@@ -16,7 +16,8 @@
  * in front of the GroupTable: the groups, their order and their counts are the general path's.
  */
 import type { Row } from "../../types.js";
-import type { Attribute, NamedExpr, RExpr } from "../../plan/expressions.js";
+import type { NamedExpr, RExpr } from "../../plan/expressions.js";
+import type { PipelineSpec } from "./messages.js";
 import { FALLBACK, type JsonBytesLocator } from "../../functions/json-scan.js";
 import type { FromJsonRange, FromJsonVariant } from "../../functions/json.js";
 import { VALUE, type ValueSink } from "../../io/kafka-decode.js";
@@ -26,10 +27,8 @@ import { isCountRowsAggregate, type Group, type GroupTable } from "../aggregate.
 /** A plan step between the scan and the aggregate (as the worker rebuilds it). */
 export type FusedStep = { readonly kind: "project"; readonly list: readonly NamedExpr[] } | { readonly kind: "filter"; readonly condition: RExpr };
 
-/** What a worker knows of a job's pipeline. */
-export interface FusedInput {
-  readonly decoderColumns: readonly number[];
-  readonly scanOutput: readonly Attribute[];
+/** What a worker knows of a job's pipeline: its PipelineSpec, with the expressions rebuilt. */
+export interface FusedInput extends Pick<PipelineSpec, "decoderColumns" | "scanOutput"> {
   /** The from_json reading the value in place, or null. */
   readonly call: RExpr | null;
   readonly steps: readonly FusedStep[];

@@ -16,7 +16,7 @@ import { valueJsonReader } from "../scan.js";
 import { compileAggregation, type CompiledAggregation } from "../aggregate.js";
 import { FilterExec, ProjectExec } from "../narrow.js";
 import { attrList, type BatchStream, type PhysicalOp } from "../operator.js";
-import { planFusedCount, type FusedPlan } from "./fused.js";
+import { planFusedCount, type FusedPlan, type FusedStep } from "./fused.js";
 import { encodeError, fromPlainExpr, fromPlainNamed, packValue } from "./codec.js";
 import type { FromWorker, PipelineSpec, PlainGroup, PlainStep, ToWorker } from "./messages.js";
 
@@ -102,18 +102,20 @@ function build(spec: PipelineSpec): Job["build"] {
     // The chain's output: the last step's (a filter keeps its input's).
     let output: readonly Attribute[] = spec.scanOutput;
     for (const s of steps) if (s.kind === "project") output = s.list.map((n) => n.attr);
-    const agg = compileAggregation(spec.keys.map(fromPlainNamed), spec.aggs.map(fromPlainNamed), output);
+    const keys = spec.keys.map(fromPlainNamed);
+    const aggs = spec.aggs.map(fromPlainNamed);
+    const agg = compileAggregation(keys, aggs, output);
     const call = spec.valueJson === null ? null : fromPlainExpr(spec.valueJson);
     assert(call === null || call.kind === "call", "a fused value is read by a call");
     const valueReader = call === null ? null : valueJsonReader(call);
-    const fused = process.env.WEIR_NO_FUSED_COUNT === "1" ? null : planFusedCount({ decoderColumns: spec.decoderColumns, scanOutput: spec.scanOutput, call, steps, keys: spec.keys.map(fromPlainNamed), aggs: spec.aggs.map(fromPlainNamed) });
+    const fused = process.env.WEIR_NO_FUSED_COUNT === "1" ? null : planFusedCount({ decoderColumns: spec.decoderColumns, scanOutput: spec.scanOutput, call, steps, keys, aggs });
     return { ok: true, agg, chain, valueReader, fused };
   } catch (error) {
     return { ok: false, error };
   }
 }
 
-function fromPlainStep(s: PlainStep) {
+function fromPlainStep(s: PlainStep): FusedStep {
   return s.kind === "project" ? { kind: "project" as const, list: s.list.map(fromPlainNamed) } : { kind: "filter" as const, condition: fromPlainExpr(s.condition) };
 }
 
