@@ -194,8 +194,124 @@ function badTimestamp(index: number): never {
  * offset deltas and that the records fill the region exactly (validation of uncompressed batches).
  */
 export function checkRecords(buf: Buffer, pos: number, end: number, count: number, ctx: RecordContext, range?: TimestampRange): void {
-  // The append hot path: every produced batch passes here. One loop with a local cursor, and
-  // one-byte varints (nearly every field of a typical record) decoded inline; anything else goes
+  // The append hot path: every produced batch passes here. Most batches hold only the common
+  // shape, which the quick walk takes; it gives up on anything else, and the careful walk then
+  // names the fault (or accepts the rarer shape: headers, longer varints).
+  if (walkCommonShape(buf, pos, end, count, ctx, range)) return;
+  walkCarefully(buf, pos, end, count, ctx, range);
+}
+
+/**
+ * The quick walk of {@link checkRecords}: true when every record has the common shape (one- or
+ * two-byte varints, a null or sized key, no headers) and the records pass every check the careful
+ * walk makes, with `range` then filled in; false, with `range` untouched, at the first record it
+ * does not take or that fails a check. It never throws, and it accepts nothing the careful walk
+ * refuses: every field must end exactly at its record's end, and each record at the next one.
+ * Reads past `end` only yield bytes (or undefined past the buffer) that make it give up.
+ */
+function walkCommonShape(buf: Buffer, pos: number, end: number, count: number, ctx: RecordContext, range: TimestampRange | undefined): boolean {
+  const last = ctx.lastOffsetDelta;
+  let prev = -1;
+  let minDelta = 0;
+  let maxDelta = 0;
+  for (let i = 0; i < count; i++) {
+    // Record length. A body of at least RECORD_BYTES_MIN - 1 bytes keeps the first bytes of
+    // attributes, timestampDelta and offsetDelta inside the record.
+    let b = buf[pos];
+    let c = buf[pos + 1];
+    let len: number;
+    if (b < 0x80) {
+      len = (b >>> 1) ^ -(b & 1);
+      pos += 1;
+    } else if (c < 0x80) {
+      const u = (b & 0x7f) | (c << 7);
+      len = (u >>> 1) ^ -(u & 1);
+      pos += 2;
+    } else return false;
+    const recEnd = pos + len;
+    if (len < RECORD_BYTES_MIN - 1 || recEnd > end) return false;
+    // Attributes (not checked, as Kafka does not), then timestampDelta.
+    let q = pos + 1;
+    b = buf[q];
+    c = buf[q + 1];
+    let tsDelta: number;
+    if (b < 0x80) {
+      tsDelta = (b >>> 1) ^ -(b & 1);
+      q += 1;
+    } else if (c < 0x80) {
+      const u = (b & 0x7f) | (c << 7);
+      tsDelta = (u >>> 1) ^ -(u & 1);
+      q += 2;
+    } else return false;
+    // offsetDelta: increasing, at most lastOffsetDelta.
+    b = buf[q];
+    c = buf[q + 1];
+    let delta: number;
+    if (b < 0x80) {
+      delta = (b >>> 1) ^ -(b & 1);
+      q += 1;
+    } else if (c < 0x80) {
+      const u = (b & 0x7f) | (c << 7);
+      delta = (u >>> 1) ^ -(u & 1);
+      q += 2;
+    } else return false;
+    if (delta <= prev || delta > last) return false;
+    prev = delta;
+    // Key: null (0x01) or a length and its bytes.
+    b = buf[q];
+    if (b === 0x01) {
+      q += 1;
+    } else {
+      c = buf[q + 1];
+      let keyLen: number;
+      if (b < 0x80) {
+        keyLen = (b >>> 1) ^ -(b & 1);
+        q += 1;
+      } else if (c < 0x80) {
+        const u = (b & 0x7f) | (c << 7);
+        keyLen = (u >>> 1) ^ -(u & 1);
+        q += 2;
+      } else return false;
+      if (keyLen < 0) return false;
+      q += keyLen;
+    }
+    // Value: null or a length and its bytes.
+    b = buf[q];
+    c = buf[q + 1];
+    let valueLen: number;
+    if (b < 0x80) {
+      valueLen = (b >>> 1) ^ -(b & 1);
+      q += 1;
+    } else if (c < 0x80) {
+      const u = (b & 0x7f) | (c << 7);
+      valueLen = (u >>> 1) ^ -(u & 1);
+      q += 2;
+    } else return false;
+    if (valueLen < -1) return false;
+    if (valueLen > 0) q += valueLen;
+    // No headers: one zero byte, the record's last.
+    if (q + 1 !== recEnd || buf[q] !== 0) return false;
+    pos = recEnd;
+    if (i === 0) {
+      minDelta = tsDelta;
+      maxDelta = tsDelta;
+    } else if (tsDelta < minDelta) minDelta = tsDelta;
+    else if (tsDelta > maxDelta) maxDelta = tsDelta;
+  }
+  if (pos !== end) return false;
+  if (count === 0) return true;
+  const base = ctx.baseTimestamp;
+  if (minDelta < -Number.MAX_SAFE_INTEGER - base || maxDelta > Number.MAX_SAFE_INTEGER - base) return false;
+  if (range !== undefined) {
+    range.min = ctx.logAppendTime ?? base + minDelta;
+    range.max = ctx.logAppendTime ?? base + maxDelta;
+  }
+  return true;
+}
+
+/** The careful walk of {@link checkRecords}: every shape, and the error that names the fault. */
+function walkCarefully(buf: Buffer, pos: number, end: number, count: number, ctx: RecordContext, range: TimestampRange | undefined): void {
+  // One loop with a local cursor, and one-byte varints decoded inline; anything else goes
   // through the general readers above, which also produce the error messages.
   let prev = -1;
   let minDelta = Infinity;
