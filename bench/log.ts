@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { batchTotalBytes, buildBatch, readBatchHeader } from "../src/protocol/records/index.js";
+import { crc32cImplementation } from "../src/protocol/records/crc32c.js";
 import { NodeFs } from "../src/log/fs.js";
 import { PartitionLog } from "../src/log/partition-log.js";
 import { parseTopicConfig } from "../src/log/config.js";
@@ -233,7 +234,7 @@ async function main(): Promise<void> {
     const count = Math.max(1, Math.floor(TOTAL_BYTES / batchBytes));
     const bytes = count * batchBytes;
     const recordsPerBatch = (batchBytes - 61) / (RECORD_VALUE_BYTES + 8);
-    console.log(`weir log bench: ${count} batches of ${batchBytes} bytes (~${Math.round(recordsPerBatch)} records of ${RECORD_VALUE_BYTES} bytes), ${(bytes / GiB).toFixed(2)} GiB, in ${root}`);
+    console.log(`weir log bench: ${count} batches of ${batchBytes} bytes (~${Math.round(recordsPerBatch)} records of ${RECORD_VALUE_BYTES} bytes), ${(bytes / GiB).toFixed(2)} GiB, in ${root}; CRC-32C by ${crc32cImplementation}`);
 
     // 1-2. Raw writeSync of the same bytes, append with flush left to the OS (16 in flight and one
     // at a time) and raw writevSync of 16 batches, in interleaved rounds after a warm-up round, so
@@ -356,7 +357,7 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       machine,
-      workload: { batches: count, batchBytes, recordValueBytes: RECORD_VALUE_BYTES, totalBytes: bytes, bytesPerRound: roundBytes, rounds: ROUNDS, syncRunMs: SYNC_RUN_MS, readFetchBytes: READ_FETCH_BYTES },
+      workload: { crc32c: crc32cImplementation, batches: count, batchBytes, recordValueBytes: RECORD_VALUE_BYTES, totalBytes: bytes, bytesPerRound: roundBytes, rounds: ROUNDS, syncRunMs: SYNC_RUN_MS, readFetchBytes: READ_FETCH_BYTES },
       loadAverage: { start: loadStart, end: loadEnd },
       figures: {
         // The target's ratio: 16 appends in flight against one raw writeSync per batch.

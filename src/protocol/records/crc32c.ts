@@ -1,12 +1,21 @@
 /**
  * CRC-32C (Castagnoli), the checksum of record batch v2.
  *
- * The native `@node-rs/crc32` does ~6 GB/s; it is loaded with `createRequire` inside a `try` so
- * that a platform without its prebuilt binary still works, on the pure-TypeScript slicing-by-8
- * fallback below (~1.3 GB/s). Both take an `initial` CRC so a checksum can be continued over
- * several buffers: crc32c(b, crc32c(a)) === crc32c(a ++ b).
+ * Three implementations, the fastest that loads is used:
+ * - `aws-crt` (an optional dependency): the AWS Common Runtime's prebuilt binary, whose
+ *   aws-checksums code runs the SSE 4.2 `crc32` instruction on three streams and folds with
+ *   PCLMULQDQ: ~17 GB/s on a 16 KiB batch on the benchmark machine. Only its binary is loaded
+ *   (by platform path, as its own loader does); its JS entry would load the whole SDK runtime and
+ *   spawn `ldd` to tell glibc from musl. Loading it costs ~75 ms once per process and starts one
+ *   idle thread of its own (`AwsEventLoop1`).
+ * - `@node-rs/crc32`: one stream of the instruction, behind a function call per 8 bytes: ~4 GB/s.
+ * - the pure-TypeScript slicing-by-8 below: ~1.3 GB/s, for a platform with neither binary.
+ * All take an `initial` CRC so a checksum can be continued over several buffers:
+ * crc32c(b, crc32c(a)) === crc32c(a ++ b). `WEIR_CRC32C=aws-crt|node-rs|pure` picks one (for A/B
+ * benchmarks and tests); docs/benchmarks.md ("Log") has the figures that chose the order.
  */
 import { createRequire } from "node:module";
+import { WeirError } from "../../util/errors.js";
 
 /** The signature shared by the native and the fallback implementation. */
 export type Crc32cFn = (data: Uint8Array, initial?: number) => number;
@@ -58,25 +67,73 @@ export function crc32cPure(data: Uint8Array, initial = 0): number {
   return ~crc >>> 0;
 }
 
-function loadNative(): Crc32cFn | null {
+/** The implementations, fastest first. */
+export type Crc32cImplementation = "aws-crt" | "node-rs" | "pure";
+
+/** Guards against a binary that loads but computes something else. */
+function checked(fn: (data: Uint8Array, initial: number) => number): Crc32cFn | null {
+  const check = Buffer.from("123456789");
+  if (fn(check, 0) !== 0xe3069283 || fn(check.subarray(4), fn(check.subarray(0, 4), 0)) !== 0xe3069283) return null;
+  return (data, initial = 0) => fn(data, initial);
+}
+
+/** aws-crt's prebuilt binary for this platform, or null. */
+function loadAwsCrt(): Crc32cFn | null {
+  const require = createRequire(import.meta.url);
+  // aws-crt's layout: dist/bin/<platform>-<arch>-<glibc|musl> on Linux, -cruntime elsewhere. The
+  // glibc binary does not load on musl, so trying both in turn tells them apart.
+  const dirs = process.platform === "linux" ? [`linux-${process.arch}-glibc`, `linux-${process.arch}-musl`] : [`${process.platform}-${process.arch}-cruntime`];
+  for (const dir of dirs) {
+    try {
+      const mod = require(`aws-crt/dist/bin/${dir}/aws-crt-nodejs.node`) as { checksums_crc32c?: unknown };
+      const fn = mod.checksums_crc32c;
+      if (typeof fn === "function") return checked(fn as (data: Uint8Array, initial: number) => number);
+    } catch {
+      // Not installed, or no binary for this platform: try the next one.
+    }
+  }
+  return null;
+}
+
+/** `@node-rs/crc32`, or null. */
+function loadNodeRs(): Crc32cFn | null {
   try {
     const require = createRequire(import.meta.url);
-    const mod = require("@node-rs/crc32") as { crc32c?: (input: Uint8Array, initialState?: number) => number };
+    const mod = require("@node-rs/crc32") as { crc32c?: unknown };
     const fn = mod.crc32c;
-    // Guard against a binary that loads but computes something else.
-    if (typeof fn !== "function" || fn(Buffer.from("123456789")) !== 0xe3069283) return null;
-    return (data, initial = 0) => fn(data, initial);
+    return typeof fn === "function" ? checked(fn as (data: Uint8Array, initial: number) => number) : null;
   } catch {
-    // No prebuilt binary for this platform: the pure fallback below is used instead.
+    // No prebuilt binary for this platform.
     return null;
   }
 }
 
-/** The native implementation, or null when `@node-rs/crc32` could not be loaded. */
-export const crc32cNative: Crc32cFn | null = loadNative();
+/** Loads one implementation by name (null when it cannot be loaded here). */
+export function loadCrc32c(name: Crc32cImplementation): Crc32cFn | null {
+  return name === "aws-crt" ? loadAwsCrt() : name === "node-rs" ? loadNodeRs() : crc32cPure;
+}
 
-/** CRC-32C of `data` (continuing from `initial`), unsigned; native when available. */
-export const crc32c: Crc32cFn = crc32cNative ?? crc32cPure;
+function choose(): { name: Crc32cImplementation; fn: Crc32cFn } {
+  const forced = process.env.WEIR_CRC32C;
+  if (forced !== undefined && forced !== "") {
+    if (forced !== "aws-crt" && forced !== "node-rs" && forced !== "pure") {
+      throw new WeirError("CONFIG", `WEIR_CRC32C=${forced} is not one of aws-crt, node-rs, pure`, { details: { WEIR_CRC32C: forced } });
+    }
+    const fn = loadCrc32c(forced);
+    if (fn === null) throw new WeirError("CONFIG", `WEIR_CRC32C=${forced}: that implementation does not load on this platform`, { details: { WEIR_CRC32C: forced } });
+    return { name: forced, fn };
+  }
+  for (const name of ["aws-crt", "node-rs"] as const) {
+    const fn = loadCrc32c(name);
+    if (fn !== null) return { name, fn };
+  }
+  return { name: "pure", fn: crc32cPure };
+}
+
+const chosen = choose();
 
 /** Which implementation {@link crc32c} uses (for logs and benchmarks). */
-export const crc32cImplementation: "native" | "pure" = crc32cNative === null ? "pure" : "native";
+export const crc32cImplementation: Crc32cImplementation = chosen.name;
+
+/** CRC-32C of `data` (continuing from `initial`), unsigned; the fastest implementation that loads. */
+export const crc32c: Crc32cFn = chosen.fn;
