@@ -7,7 +7,8 @@ import { WeirError } from "../../util/errors.js";
 import { coerceArg, constArg, scalar } from "./define.js";
 import { analysisError, unexpectedInputType } from "./errors.js";
 import { compileJsonConverter, compileJsonWriter } from "./json-convert.js";
-import { FALLBACK, compileJsonBytesLocator, compileJsonBytesScanner, compileJsonScanner, type JsonBytesLocator } from "./json-scan.js";
+import { FALLBACK, compileJsonScanner } from "./json-scan.js";
+import { compileJsonBytesLocator, compileJsonBytesScanner, type JsonBytesLocator } from "./json-scan-bytes.js";
 
 function isDataType(v: unknown): v is DataType {
   return typeof v === "object" && v !== null && typeof (v as { kind?: unknown }).kind === "string";

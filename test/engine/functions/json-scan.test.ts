@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseSchema, type StructType } from "../../../src/engine/types.js";
-import { compileJsonBytesLocator, compileJsonBytesScanner, compileJsonScanner, FALLBACK, LOCATED, type JsonBytesScanner } from "../../../src/engine/functions/json-scan.js";
+import { compileJsonScanner, FALLBACK } from "../../../src/engine/functions/json-scan.js";
+import { compileJsonBytesLocator, compileJsonBytesScanner, LOCATED, type JsonBytesScanner } from "../../../src/engine/functions/json-scan-bytes.js";
 import { compileJsonRowParser } from "../../../src/engine/functions/json-convert.js";
 
 /** The reference: JSON.parse + the converter; "error" when that path rejects the text. */

@@ -7,7 +7,8 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { FALLBACK, LOCATED, type JsonBytesLocator } from "../../../src/engine/functions/json-scan.js";
+import { FALLBACK } from "../../../src/engine/functions/json-scan.js";
+import { LOCATED, type JsonBytesLocator } from "../../../src/engine/functions/json-scan-bytes.js";
 import { compileAggregation } from "../../../src/engine/exec/aggregate.js";
 import { FusedCount } from "../../../src/engine/exec/parallel/fused.js";
 import type { Attribute, NamedExpr } from "../../../src/engine/plan/expressions.js";

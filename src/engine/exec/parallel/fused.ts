@@ -18,7 +18,8 @@
 import type { Row } from "../../types.js";
 import type { NamedExpr, RExpr } from "../../plan/expressions.js";
 import type { PipelineSpec } from "./messages.js";
-import { FALLBACK, type JsonBytesLocator } from "../../functions/json-scan.js";
+import { FALLBACK } from "../../functions/json-scan.js";
+import type { JsonBytesLocator } from "../../functions/json-scan-bytes.js";
 import type { FromJsonRange, FromJsonVariant } from "../../functions/json.js";
 import { VALUE, type ValueSink } from "../../io/kafka-decode.js";
 import { argInfo } from "../bind.js";
