@@ -13,6 +13,58 @@ import { primitiveText } from "./define.js";
 import { doubleToString, floatToString } from "./format.js";
 import { LONG_MAX, LONG_MAX_EXCLUSIVE, LONG_MIN } from "./limits.js";
 
+/**
+ * JSON.parse as Spark's Jackson-based readers see a text: they read the first root value and
+ * ignore whatever follows it (`{"a":1} x` and `{"a":1}{"a":2}` are `{"a":1}` to from_json,
+ * get_json_object, json_array_length and the JSON file source, even in FAILFAST mode). So when
+ * the whole text is not JSON but begins with a complete object or array, that value is returned.
+ * Throws JSON.parse's SyntaxError for the whole text otherwise. Costs nothing on valid JSON.
+ */
+export function parseJsonLikeSpark(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const end = firstContainerEnd(text);
+    if (end < 0 || end === text.length) throw e;
+    try {
+      return JSON.parse(text.slice(0, end)) as unknown;
+    } catch {
+      throw e;
+    }
+  }
+}
+
+/**
+ * The end of the object or array that `text` starts with (after JSON whitespace), found by
+ * matching brackets outside strings; -1 when it starts with something else or never closes.
+ * Only the structure is looked at: JSON.parse of the prefix checks the rest.
+ */
+function firstContainerEnd(text: string): number {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
+    i++;
+  }
+  const open = text.charCodeAt(i);
+  if (open !== 123 && open !== 91) return -1;
+  let depth = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // A string: skip to its closing quote, over backslash escapes.
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 123 || c === 91) depth++;
+    else if ((c === 125 || c === 93) && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
 /** Options of {@link parseJsonToRow} and {@link compileJsonRowParser}. */
 export interface JsonParseOptions {
   /**
@@ -174,7 +226,7 @@ export function compileJsonRowParser(schema: StructType, opts: JsonParseOptions 
   return (text) => {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJsonLikeSpark(text);
     } catch (e) {
       throw malformed(text, (e as Error).message, e);
     }

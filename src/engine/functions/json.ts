@@ -6,7 +6,7 @@ import { assert } from "../../util/assert.js";
 import { WeirError } from "../../util/errors.js";
 import { coerceArg, constArg, scalar } from "./define.js";
 import { analysisError, unexpectedInputType } from "./errors.js";
-import { compileJsonConverter, compileJsonWriter } from "./json-convert.js";
+import { compileJsonConverter, compileJsonWriter, parseJsonLikeSpark } from "./json-convert.js";
 import { FALLBACK, compileJsonScanner } from "./json-scan.js";
 import { compileJsonBytesLocator, compileJsonBytesScanner, type JsonBytesLocator } from "./json-scan-bytes.js";
 
@@ -163,7 +163,7 @@ function fromJsonParts(args: readonly ArgInfo[], keepArg: readonly number[] | nu
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJsonLikeSpark(text);
     } catch (e) {
       if (failFast) throw malformedFailFast(text, e);
       return onBad(text);
@@ -348,7 +348,7 @@ const getJsonObject = scalar({
       if (steps === null) return null;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(v[0] as string);
+        parsed = parseJsonLikeSpark(v[0] as string);
       } catch {
         return null;
       }
@@ -368,7 +368,7 @@ const jsonArrayLength = scalar({
   build() {
     return (v) => {
       try {
-        const p: unknown = JSON.parse(v[0] as string);
+        const p: unknown = parseJsonLikeSpark(v[0] as string);
         return Array.isArray(p) ? p.length : null;
       } catch {
         return null;

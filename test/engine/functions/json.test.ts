@@ -149,6 +149,52 @@ describe("JSON functions", () => {
   });
 });
 
+describe("text after the first root value is ignored, as Spark's Jackson readers ignore it", () => {
+  // Each expectation was read from PySpark 4.0.0 (local[1]) on the same strings.
+  const failFast = lit(new Map([["mode", "FAILFAST"]]), mapOf(StringType, StringType));
+  it("from_json reads the first object, in PERMISSIVE and FAILFAST alike", () => {
+    const cases: [string, unknown[]][] = [
+      ['{"a":1,"b":"x"} trailing', [1, "x"]],
+      ['{"a":1,"b":"x"}{"a":2}', [1, "x"]],
+      ['{"a":1} ]', [1, null]],
+      ['{"a":1},', [1, null]],
+      ['{"a":1} 5', [1, null]],
+      ['  {"a":1} {', [1, null]],
+    ];
+    for (const [text, want] of cases) {
+      assert.deepEqual(ev("from_json", colv(text, StringType), "a INT, b STRING"), want, text);
+      assert.deepEqual(ev("from_json", colv(text, StringType), "a INT, b STRING", failFast), want, text);
+    }
+    // Not a corrupt record: the corrupt-record column stays null.
+    assert.deepEqual(ev("from_json", colv('{"a":1} x', StringType), "a INT, _corrupt_record STRING"), [1, null]);
+  });
+  it("from_json with array and map schemas", () => {
+    assert.deepEqual(ev("from_json", colv("[1,2] x", StringType), "array<int>"), [1, 2]);
+    assert.deepEqual(ev("from_json", colv("[1,2]]", StringType), "array<int>"), [1, 2]);
+    assert.deepEqual(ev("from_json", colv('{"a":1}}', StringType), "map<string,int>"), new Map([["a", 1]]));
+  });
+  it("an unclosed or mismatched first value is still malformed", () => {
+    assert.deepEqual(ev("from_json", colv('{"a":1', StringType), "a INT, b STRING"), [null, null]);
+    assert.deepEqual(ev("from_json", colv('{"a":1] x', StringType), "a INT"), [null]);
+    assert.throws(() => ev("from_json", colv('{"a":1 x', StringType), "a INT", failFast), /MALFORMED_RECORD_IN_PARSING/);
+    // A bracket inside a string does not close the object.
+    assert.deepEqual(ev("from_json", colv('{"a":"}"', StringType), "a STRING"), [null]);
+  });
+  it("get_json_object and json_array_length", () => {
+    assert.equal(ev("get_json_object", '{"a":1} x', "$.a"), "1");
+    assert.equal(ev("get_json_object", '{"a":"}"} z', "$.a"), "}");
+    assert.equal(ev("get_json_object", '{"a":"\\"}"} z', "$.a"), '"}');
+    assert.equal(ev("json_array_length", "[1,2] x"), 2);
+    assert.equal(ev("json_array_length", "[1,2]]"), 2);
+    assert.equal(ev("json_array_length", "[1,2"), null);
+  });
+  it("parseJsonToRow (the JSON file source's lines)", () => {
+    assert.deepEqual(parseJsonToRow('{"a":1} trailing', parseSchema("a INT")), [1]);
+    assert.deepEqual(parseJsonToRow('{"a":2}{"a":3}', parseSchema("a INT")), [2]);
+    assert.throws(() => parseJsonToRow('{"a":', parseSchema("a INT")), /MALFORMED_RECORD_IN_PARSING/);
+  });
+});
+
 describe("from_json pruned to some fields (Spark's OptimizeCsvJsonExprs)", () => {
   const text = { dataType: StringType, nullable: true, foldable: false };
   const schemaArg = { dataType: StringType, nullable: false, foldable: true, value: "a STRING, b BIGINT, c DOUBLE" };

@@ -71,6 +71,17 @@ describe("json source", () => {
     assert.deepEqual((await readAll(plain)).map((r) => r[1]), [null, '{"a":', '{"a":"x"}', null]);
   });
 
+  it("a line's text after its first object is ignored, as Spark reads it (PySpark 4.0.0: a=1, a=2, then the corrupt line)", async () => {
+    const p = await file("t.json", '{"a":1} trailing\n{"a":2}{"a":3}\n{"a":\n');
+    const source = await loadFileSource("json", [p], opts(), parseSchema("a INT, _corrupt_record STRING"));
+    assert.deepEqual(await readAll(source), [
+      [1, null],
+      [2, null],
+      [null, '{"a":'],
+    ]);
+    assert.equal(source.droppedMalformed.permissive, 1);
+  });
+
   it("DROPMALFORMED skips and counts malformed records", async () => {
     const source = await loadFileSource("json", [await file("b.json", BAD)], opts({ mode: "dropmalformed" }), parseSchema("a INT"));
     assert.deepEqual(await readAll(source), [[1], [3]]);

@@ -5,7 +5,7 @@
  * modes for malformed records.
  */
 import { WeirError } from "../../../util/errors.js";
-import { inferJsonSchema, jsonValueToValue, parseJsonToRow } from "../../functions/json-convert.js";
+import { inferJsonSchema, jsonValueToValue, parseJsonLikeSpark, parseJsonToRow } from "../../functions/json-convert.js";
 import { field, struct, StringType, type Row, type StructType } from "../../types.js";
 import { DEFAULT_CORRUPT_RECORD_COLUMN, MalformedRecordHandler, parseParseMode, type MalformedRecords } from "../parse-mode.js";
 import { readLines, readWholeText } from "./input.js";
@@ -38,7 +38,7 @@ async function inferJson(files: readonly InputFile[], options: SourceOptions): P
   const accept = (text: string, where: () => string): void => {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJsonLikeSpark(text);
     } catch {
       onBad(where());
       return;
@@ -129,7 +129,7 @@ class JsonReader implements FormatReader {
   /** A whole document: an object or an array of objects; anything else is one malformed record. */
   private parseDocument(text: string, where: () => string): (Row | null)[] {
     try {
-      const records = recordsOf(JSON.parse(text));
+      const records = recordsOf(parseJsonLikeSpark(text));
       if (records === null) throw new WeirError("EXECUTION", "the JSON document is not an object or an array of objects");
       return records.map((r) => jsonValueToValue(r, this.schema) as Row);
     } catch (e) {
