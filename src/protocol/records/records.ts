@@ -210,6 +210,9 @@ export function checkRecords(buf: Buffer, pos: number, end: number, count: numbe
  * Reads past `end` only yield bytes (or undefined past the buffer) that make it give up.
  */
 function walkCommonShape(buf: Buffer, pos: number, end: number, count: number, ctx: RecordContext, range: TimestampRange | undefined): boolean {
+  // The two-byte varint decode is written out for each field on purpose: a helper that returns
+  // the value and leaves the position in module scratch (as the careful walk's readers do) made
+  // this walk ~50 % slower (2.8 against 1.8 us per 150 records).
   const last = ctx.lastOffsetDelta;
   let prev = -1;
   let minDelta = 0;

@@ -46,10 +46,11 @@ describe("readStream kafka", () => {
     await f.produce("events", ["c"], 1);
     await q.processAllAvailable();
     assert.deepEqual(values(await f.weir.table("t1").collect()), ["a", "b", "c"]);
-    const p = q.lastProgress!;
-    assert.deepEqual(p.sources[0].endOffset, { events: { "0": 4, "1": 1 } });
-    assert.deepEqual(p.sources[0].startOffset, { events: { "0": 2, "1": 0 } });
-    assert.equal(p.numInputRows, 3);
+    // The two produce calls may land in one batch or in two (a trigger can fire between them).
+    const read = q.recentProgress.filter((p) => p.numInputRows > 0);
+    assert.deepEqual(read[0].sources[0].startOffset, { events: { "0": 2, "1": 0 } });
+    assert.deepEqual(read[read.length - 1].sources[0].endOffset, { events: { "0": 4, "1": 1 } });
+    assert.equal(read.reduce((n, p) => n + p.numInputRows, 0), 3);
     await q.stop();
     assert.equal(q.isActive, false);
   });
