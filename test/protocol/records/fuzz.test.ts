@@ -21,6 +21,16 @@ function decodeAll(buf: Buffer): void {
   assert.ok(ms < 2000, `decoding ${buf.length} bytes took ${ms} ms`);
 }
 
+/** True when `f` returns, false when it throws. */
+function verdict(f: () => void): boolean {
+  try {
+    f();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Rewrites the CRC so a mutation reaches the record decoder instead of stopping at the CRC. */
 function recrc(buf: Buffer): Buffer {
   if (buf.length >= 61) {
@@ -130,14 +140,6 @@ test("validateBatch accepts a mutated batch exactly when decoding all its record
   // lets into the log must be one every reader can decode, and it must not refuse good ones.
   // Uncompressed batches only: validateBatch does not decompress (the log's append path decodes
   // compressed batches itself), so a mutation that sets the codec bits is out of scope here.
-  const verdict = (f: () => void): boolean => {
-    try {
-      f();
-      return true;
-    } catch {
-      return false;
-    }
-  };
   fc.assert(
     fc.property(recordInputs, fc.array(mutation, { minLength: 1, maxLength: 3 }), (records, ms) => {
       let b = buildBatch(records, { now: 1_700_000_000_000 });
@@ -165,14 +167,6 @@ test("batches of the common record shape: validateBatch agrees with decoding, an
     // Mostly within a two-byte delta of the first record; sometimes past it (the careful walk's).
     timestamp: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: -4000, max: 4000 }) }, { weight: 1, arbitrary: fc.integer({ min: -10_000_000, max: 10_000_000 }) }).map((d) => 1_700_000_000_000 + d),
   });
-  const verdict = (f: () => void): boolean => {
-    try {
-      f();
-      return true;
-    } catch {
-      return false;
-    }
-  };
   fc.assert(
     fc.property(fc.array(common, { minLength: 1, maxLength: 150 }), fc.array(mutation, { maxLength: 2 }), (records, ms) => {
       let b = buildBatch(records, { now: 1_700_000_000_000 });
