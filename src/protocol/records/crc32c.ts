@@ -8,6 +8,8 @@
  *   (by platform path, as its own loader does); its JS entry would load the whole SDK runtime and
  *   spawn `ldd` to tell glibc from musl. Loading it costs ~75 ms once per process and starts one
  *   idle thread of its own (`AwsEventLoop1`).
+ *   Its install script, which only looks for that binary (or builds one from source), is denied
+ *   in package.json's `allowScripts`: nothing runs at install.
  * - `@node-rs/crc32`: one stream of the instruction, behind a function call per 8 bytes: ~4 GB/s.
  * - the pure-TypeScript slicing-by-8 below: ~1.3 GB/s, for a platform with neither binary.
  * All take an `initial` CRC so a checksum can be continued over several buffers:
