@@ -153,9 +153,11 @@ describe("optimizer", () => {
           .select(col("e.a"));
       assert.match(failFast(values.slice(0, 2)).explainString(true), /pruned to struct<a:string>/);
       assert.deepEqual((await failFast(values.slice(0, 2)).collect()).map((r) => r.a), ["x", "y"]);
-      for (const bad of ['{"a":"x","b":"not a number"}', '{"a":"x","b":3', '{"a":"x","c":true}', '{"a":"x","b":1}}']) {
+      for (const bad of ['{"a":"x","b":"not a number"}', '{"a":"x","b":3', '{"a":"x","c":true}']) {
         await assert.rejects(failFast([values[0], bad]).collect(), (err: unknown) => isWeirError(err, "EXECUTION") && /MALFORMED_RECORD_IN_PARSING/.test(err.message), bad);
       }
+      // Text after the first object is not read, so not malformed (PySpark 4.0.0 gives a = "x" here too).
+      assert.deepEqual((await failFast([values[0], '{"a":"x","b":1}}']).collect()).map((r) => r.a), ["x", "x"]);
     });
   });
 });
