@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { batchesIn, buildBatch, crc32c, decompress, iterateRecords, validateBatch } from "../../../src/protocol/records/index.js";
+import { batchesIn, buildBatch, crc32c, decompress, iterateRecords, validateBatch, type RecordInput } from "../../../src/protocol/records/index.js";
 import { CODECS, onlyWeirErrors, recordInputs } from "./helpers.js";
 
 /** Every decoding entry point over `buf`; only WeirErrors may escape, and each call is quick. */
@@ -135,6 +135,17 @@ test("huge counts and lengths are refused before anything is allocated", () => {
   assert.ok(process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024);
 });
 
+/**
+ * `records` as an uncompressed batch with `ms` applied and its CRC fixed up, or null when a
+ * mutation set the codec bits (validateBatch does not decompress; out of scope for the agreement tests).
+ */
+function mutatedUncompressed(records: RecordInput[], ms: Mutation[]): Buffer | null {
+  let b = buildBatch(records, { now: 1_700_000_000_000 });
+  for (const m of ms) b = mutate(b, m);
+  b = recrc(b);
+  return b.length >= 23 && (b.readInt16BE(21) & 0x07) !== 0 ? null : b;
+}
+
 test("validateBatch accepts a mutated batch exactly when decoding all its records succeeds", () => {
   // The validator's inline fast paths must agree with the general record decoder: a batch it
   // lets into the log must be one every reader can decode, and it must not refuse good ones.
@@ -142,10 +153,8 @@ test("validateBatch accepts a mutated batch exactly when decoding all its record
   // compressed batches itself), so a mutation that sets the codec bits is out of scope here.
   fc.assert(
     fc.property(recordInputs, fc.array(mutation, { minLength: 1, maxLength: 3 }), (records, ms) => {
-      let b = buildBatch(records, { now: 1_700_000_000_000 });
-      for (const m of ms) b = mutate(b, m);
-      b = recrc(b);
-      if (b.length >= 23 && (b.readInt16BE(21) & 0x07) !== 0) return;
+      const b = mutatedUncompressed(records, ms);
+      if (b === null) return;
       const validated = verdict(() => validateBatch(b));
       const decoded = verdict(() => {
         for (const r of iterateRecords(b)) void r;
@@ -169,10 +178,8 @@ test("batches of the common record shape: validateBatch agrees with decoding, an
   });
   fc.assert(
     fc.property(fc.array(common, { minLength: 1, maxLength: 150 }), fc.array(mutation, { maxLength: 2 }), (records, ms) => {
-      let b = buildBatch(records, { now: 1_700_000_000_000 });
-      for (const m of ms) b = mutate(b, m);
-      b = recrc(b);
-      if (b.length >= 23 && (b.readInt16BE(21) & 0x07) !== 0) return;
+      const b = mutatedUncompressed(records, ms);
+      if (b === null) return;
       const range = { min: Infinity, max: -Infinity };
       const validated = verdict(() => validateBatch(b, 0, range));
       let min = Infinity;
